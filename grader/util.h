@@ -1,0 +1,37 @@
+/*
+ * util.h - allocation that cannot fail, and small string helpers.
+ *
+ * Out-of-memory in the grader itself is not recoverable in any useful way
+ * (as in git's xmalloc): these functions print one line and abort.
+ */
+#ifndef GRADE_UTIL_H
+#define GRADE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+/* Grows *items (of *alloc elements of elem_size) to hold at least need. */
+void xgrow(void **items, size_t *alloc, size_t need, size_t elem_size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a new string the caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Reads a whole file into a NUL-terminated buffer (*out, caller frees).
+ * Returns 0, or -errno. Files larger than limit give -EFBIG. */
+int read_file(char **out, size_t *len, const char *path, size_t limit);
+
+/* Monotonic clock in seconds. */
+double now_seconds(void);
+
+bool str_has_suffix(const char *s, const char *suffix);
+bool utf8_valid(const char *s, size_t len);
+
+#endif
