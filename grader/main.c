@@ -1,3 +1,304 @@
+/*
+ * main.c - the grade command: arguments in, exit status out.
+ *
+ * Everything else lives in the grader library; see docs/architecture.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "diag.h"
+#include "grade.h"
 #include "grade_config.h"
-int main(void) { printf("grade %s\n", GRADE_VERSION); return 0; }
+#include "report.h"
+#include "rubric.h"
+#include "util.h"
+#include "worker.h"
+#include "zygote.h"
+
+enum exit_code {
+	EXIT_GRADED = 0,       /* grading completed, whatever the score */
+	EXIT_USAGE = 2,        /* bad command line */
+	EXIT_RUBRIC = 3,       /* a rubric has errors (also: lint found problems) */
+	EXIT_SUBMISSION = 4,   /* the submission cannot be read */
+	EXIT_INTERNAL = 5,     /* grade itself failed (cannot start Python, write the report...) */
+};
+
+static const char usage_text[] =
+	"usage: grade [options] SUBMISSION_DIR\n"
+	"       grade lint RUBRIC...\n"
+	"       grade --version | --help\n"
+	"\n"
+	"Grades the Python files in SUBMISSION_DIR against a rubric and prints a report.\n"
+	"\n"
+	"options:\n"
+	"  -r, --rubric FILE|DIR   the rubric: an exercise or course YAML file, or a directory\n"
+	"                          (its course.yaml, else every *.yaml); default: the course\n"
+	"                          rubrics shipped with grade\n"
+	"  -f, --format FORMAT     text (default) or json\n"
+	"  -o, --output FILE       write the report to FILE instead of standard output\n"
+	"      --instructor        show hidden checks' details\n"
+	"      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
+	"                          always or never\n"
+	"  -V, --version           print grade's version and the embedded Python's\n"
+	"  -h, --help              print this help\n"
+	"\n"
+	"commands:\n"
+	"  lint RUBRIC...          check rubric files without running anything; each problem\n"
+	"                          is printed as file:line:col: message\n"
+	"\n"
+	"exit status:\n"
+	"  0  grading completed (whatever the score)   3  the rubric has errors\n"
+	"  2  bad command line                         4  the submission cannot be read\n"
+	"                                              5  internal error\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("grade: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'grade --help' for more information.\n", stderr);
+	return EXIT_USAGE;
+}
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The course rubrics shipped with grade: next to an installed binary
+ * (bindir/../share/grade/rubrics), else in the source tree it was built
+ * from.  Returns a new string or NULL. */
+static char *default_rubrics(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *installed = xasprintf("%s/../%s/rubrics", exe, GRADE_DATADIR_REL);
+			if (dir_exists(installed))
+				return installed;
+			free(installed);
+		}
+	}
+	char *source = xasprintf("%s/rubrics", GRADE_SOURCE_ROOT);
+	if (dir_exists(source))
+		return source;
+	free(source);
+	return NULL;
+}
+
+static bool use_color(const char *when, FILE *out)
+{
+	if (!strcmp(when, "always"))
+		return true;
+	if (!strcmp(when, "never"))
+		return false;
+	const char *no = getenv("NO_COLOR");
+	return !(no && *no) && isatty(fileno(out));
+}
+
+static int cmd_lint(int argc, char **argv)
+{
+	if (argc < 1)
+		return usage_error("%s", "lint needs at least one rubric file");
+	int status = EXIT_GRADED;
+	size_t exercises = 0, checks = 0;
+	for (int i = 0; i < argc; i++) {
+		struct diag_list diags = DIAG_LIST_INIT;
+		struct rubric r = RUBRIC_INIT;
+		if (rubric_load(&r, argv[i], &diags) < 0 || diags.errors)
+			status = EXIT_RUBRIC;
+		diag_print(&diags, stderr, use_color("auto", stderr));
+		for (size_t e = 0; e < r.n_exercises; e++)
+			checks += r.exercises[e].n_checks;
+		exercises += r.n_exercises;
+		rubric_release(&r);
+		diag_list_release(&diags);
+	}
+	if (status == EXIT_GRADED)
+		printf("ok: %zu exercise%s, %zu check%s\n", exercises, exercises == 1 ? "" : "s", checks,
+		       checks == 1 ? "" : "s");
+	return status;
+}
+
+/* Writes the whole report to 'path' through a temporary file, so a reader
+ * never sees half a report. */
+static int write_report_file(const char *path, const char *text)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc = -1;
+	if (f) {
+		rc = fputs(text, f) < 0 ? -1 : 0;
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, path) < 0)
+			rc = -1;
+		if (rc < 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static int cmd_grade(const char *submission, const char *rubric_path, const char *format, const char *output,
+		     bool instructor, const char *color)
+{
+	int status = EXIT_INTERNAL;
+	char *default_path = NULL;
+	struct rubric r = RUBRIC_INIT;
+	struct diag_list diags = DIAG_LIST_INIT;
+	struct worker w = WORKER_INIT;
+	struct grade_result g;
+	bool have_result = false;
+	char err[512] = "";
+	char *text = NULL;
+
+	struct stat st;
+	if (stat(submission, &st) < 0) {
+		fprintf(stderr, "grade: cannot open submission '%s': %s\n", submission, strerror(errno));
+		return EXIT_SUBMISSION;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "grade: submission '%s' is not a directory\n", submission);
+		return EXIT_SUBMISSION;
+	}
+	/* Start the interpreter before loading the rubric (it is a fresh
+	 * process anyway: nothing of ours is inherited). */
+	if (worker_start(&w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "grade: %s\n", err);
+		goto done;
+	}
+	if (!rubric_path) {
+		rubric_path = default_path = default_rubrics();
+		if (!rubric_path) {
+			fprintf(stderr, "grade: cannot find the course rubrics; pass --rubric\n");
+			goto done;
+		}
+	}
+	if (rubric_load(&r, rubric_path, &diags) < 0 || diags.errors) {
+		diag_print(&diags, stderr, use_color(color, stderr));
+		status = EXIT_RUBRIC;
+		goto done;
+	}
+	if (grade_submission(&w, &r, submission, &g, err, sizeof(err)) < 0) {
+		fprintf(stderr, "grade: %s\n", err);
+		grade_result_release(&g);
+		status = EXIT_SUBMISSION;
+		goto done;
+	}
+	have_result = true;
+
+	FILE *out = stdout;
+	struct report_options ro = { .instructor = instructor, .color = false };
+	if (!strcmp(format, "json")) {
+		json_t *j = report_json(&g, &ro);
+		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		if (text) {
+			size_t n = strlen(text);
+			text = xrealloc(text, n + 2);
+			memcpy(text + n, "\n", 2);
+		}
+	} else {
+		char *mem = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&mem, &len);
+		ro.color = !output && use_color(color, out);
+		report_text(m, &g, &ro);
+		fclose(m);
+		text = mem;
+	}
+	if (!text) {
+		fprintf(stderr, "grade: cannot format the report\n");
+		goto done;
+	}
+	if (output) {
+		if (write_report_file(output, text) < 0) {
+			fprintf(stderr, "grade: cannot write '%s': %s\n", output, strerror(errno));
+			goto done;
+		}
+	} else if (fputs(text, out) < 0 || fflush(out) != 0) {
+		goto done;
+	}
+	status = EXIT_GRADED;
+done:
+	free(text);
+	if (have_result)
+		grade_result_release(&g);
+	worker_stop(&w);
+	rubric_release(&r);
+	diag_list_release(&diags);
+	free(default_path);
+	return status;
+}
+
+static void print_version(void)
+{
+	const char *v = Py_GetVersion();
+	printf("grade %s\n", GRADE_VERSION);
+	printf("python %.*s\n", (int)strcspn(v, "\n"), v);
+	int major = 0, minor = 0, rev = 0;
+	git_libgit2_version(&major, &minor, &rev);
+	printf("libgit2 %d.%d.%d\n", major, minor, rev);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], ZYGOTE_FLAG))
+		return zygote_main(atoi(argv[2]));
+	if (argc >= 2 && !strcmp(argv[1], "lint"))
+		return cmd_lint(argc - 2, argv + 2);
+
+	static const struct option longopts[] = {
+		{ "rubric", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "instructor", no_argument, NULL, 'I' },
+		{ "color", required_argument, NULL, 'C' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *rubric = NULL, *format = "text", *output = NULL, *color = "auto";
+	bool instructor = false;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "r:f:o:Vh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': rubric = optarg; break;
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'I': instructor = true; break;
+		case 'C': color = optarg; break;
+		case 'V': print_version(); return EXIT_GRADED;
+		case 'h': fputs(usage_text, stdout); return EXIT_GRADED;
+		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;
+		}
+	}
+	if (strcmp(format, "text") && strcmp(format, "json"))
+		return usage_error("unknown format '%s' (text or json)", format);
+	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
+		return usage_error("--color takes auto, always or never, not '%s'", color);
+	if (optind != argc - 1)
+		return usage_error("%s", optind >= argc ? "missing SUBMISSION_DIR" : "too many arguments");
+	return cmd_grade(argv[optind], rubric, format, output, instructor, color);
+}

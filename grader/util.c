@@ -182,3 +182,35 @@ bool utf8_valid(const char *str, size_t len)
 	}
 	return true;
 }
+
+static size_t utf8_seq_len(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0];
+	size_t need = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : 9;
+	if (need == 9 || need >= left)
+		return 0;
+	if (c == 0)
+		return 0;
+	return utf8_valid((const char *)s, need + 1) ? need + 1 : 0;
+}
+
+char *utf8_sanitize(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char *out = xmalloc(len * 3 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(s + i, len - i);
+		if (n == 0) {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

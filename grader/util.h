@@ -32,6 +32,13 @@ int read_file(char **out, size_t *len, const char *path, size_t limit);
 double now_seconds(void);
 
 bool str_has_suffix(const char *s, const char *suffix);
+/* a if it is not NULL, else b (the GNU 'a ?: b', in standard C). */
+static inline const char *str_or(const char *a, const char *b) { return a ? a : b; }
 bool utf8_valid(const char *s, size_t len);
 
+
+
+/* Copies len bytes, replacing each invalid UTF-8 sequence and NUL with
+ * U+FFFD, so that student output can go into JSON.  Caller frees. */
+char *utf8_sanitize(const char *s, size_t len);
 #endif

@@ -1,0 +1,229 @@
+#include "worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "util.h"
+#include "zygote.h"
+
+#define START_TIMEOUT 60.0
+#define COMPILE_TIMEOUT 30.0
+#define RESULT_GRACE 10.0
+#define RESULT_MAX_BYTES (16u << 20)
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int worker_start(struct worker *w, char *err, size_t errlen)
+{
+	int sv[2];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return fail(err, errlen, "cannot find the grade binary: %s", strerror(errno));
+	exe[n] = '\0';
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return fail(err, errlen, "cannot create a channel: %s", strerror(errno));
+
+	/* Only the sanitizers' settings pass into the zygote's environment. */
+	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	char *envp[ARRAY_SIZE(keep) + 1] = { 0 };
+	size_t ne = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+		const char *v = getenv(keep[i]);
+		if (v)
+			envp[ne++] = xasprintf("%s=%s", keep[i], v);
+	}
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		if (dup2(sv[1], 3) < 0)
+			_exit(127);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		char *argv[] = { exe, ZYGOTE_FLAG, "3", NULL };
+		execve(exe, argv, envp);
+		_exit(127);
+	}
+	for (size_t i = 0; i < ne; i++)
+		free(envp[i]);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return fail(err, errlen, "cannot start the interpreter process: %s", strerror(errno));
+	}
+	w->pid = pid;
+	w->fd = sv[0];
+
+	json_t *ready = NULL;
+	int rc = proto_recv(w->fd, &ready, 1 << 16, now_seconds() + START_TIMEOUT);
+	if (rc < 0) {
+		worker_stop(w);
+		return fail(err, errlen, "the embedded Python did not start: %s", proto_strerror(rc));
+	}
+	const char *op = json_string_value(json_object_get(ready, "op"));
+	if (!op || strcmp(op, "ready")) {
+		fail(err, errlen, "the embedded Python did not start: %s",
+		     str_or(json_string_value(json_object_get(ready, "message")), "unexpected message"));
+		json_decref(ready);
+		worker_stop(w);
+		return -1;
+	}
+	snprintf(w->python, sizeof(w->python), "%s", str_or(json_string_value(json_object_get(ready, "python")), "?"));
+	w->major = (int)json_integer_value(json_object_get(ready, "major"));
+	w->minor = (int)json_integer_value(json_object_get(ready, "minor"));
+	w->micro = (int)json_integer_value(json_object_get(ready, "micro"));
+	w->refcount_offset = (long)json_integer_value(json_object_get(ready, "refcount_offset"));
+	json_decref(ready);
+	return 0;
+}
+
+static int recv_op(struct worker *w, json_t **out, const char *want, double deadline, char *err, size_t errlen)
+{
+	json_t *msg = NULL;
+	int rc = proto_recv(w->fd, &msg, RESULT_MAX_BYTES, deadline);
+	if (rc < 0)
+		return fail(err, errlen, "%s", proto_strerror(rc));
+	const char *op = json_string_value(json_object_get(msg, "op"));
+	if (op && !strcmp(op, want)) {
+		*out = msg;
+		return 0;
+	}
+	if (op && !strcmp(op, "exercise_end")) {
+		/* The supervisor died under us: the zygote says how. */
+		json_t *st = json_object_get(msg, "status");
+		json_int_t sig = json_integer_value(json_object_get(st, "signal"));
+		char what[64];
+		snprintf(what, sizeof(what), sig ? "signal %d" : "status %d",
+			 (int)(sig ? sig : json_integer_value(json_object_get(st, "exit"))));
+		w->in_exercise = false;
+		w->supervisor = 0;
+		fail(err, errlen, "the grading process for this exercise died (%s)", what);
+	} else {
+		fail(err, errlen, "unexpected message '%s' from the interpreter process", op ? op : "?");
+	}
+	json_decref(msg);
+	return -1;
+}
+
+int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, json_t **compiled,
+		 char *err, size_t errlen)
+{
+	json_t *files = json_array();
+	for (size_t i = 0; i < ex->n_files; i++)
+		json_array_append_new(files, json_string(ex->files[i]));
+	json_t *job = json_pack("{s:s, s:s, s:s, s:o}", "op", "exercise", "exercise", ex->id, "dir", dir,
+				"files", files);
+	int rc = proto_send(w->fd, job);
+	json_decref(job);
+	if (rc < 0)
+		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
+	w->in_exercise = true;
+
+	json_t *hello = NULL;
+	if (recv_op(w, &hello, "hello", now_seconds() + START_TIMEOUT, err, errlen) < 0)
+		return -1;
+	w->supervisor = (pid_t)json_integer_value(json_object_get(hello, "pid"));
+	json_decref(hello);
+	json_t *msg = NULL;
+	if (recv_op(w, &msg, "compiled", now_seconds() + COMPILE_TIMEOUT, err, errlen) < 0)
+		return -1;
+	*compiled = json_incref(json_object_get(msg, "files"));
+	json_decref(msg);
+	return 0;
+}
+
+int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, json_t **result,
+		 char *err, size_t errlen)
+{
+	if (!w->in_exercise)
+		return fail(err, errlen, "%s", "no exercise in progress");
+	json_t *header = json_pack("{s:s, s:{s:f, s:f, s:I, s:I}}", "op", "check", "limits",
+				   "wall", c->limits.wall_seconds, "cpu", c->limits.cpu_seconds,
+				   "memory", (json_int_t)c->limits.memory_bytes,
+				   "output", (json_int_t)c->limits.output_bytes);
+	/* Only the check's own inputs: never 'expect', never other checks. */
+	json_t *request = json_pack("{s:s, s:s, s:s, s:O}", "exercise", ex->id, "check", c->id, "kind",
+				    check_kind_name(c->kind), "spec", c->spec);
+	int rc = proto_send(w->fd, header);
+	if (rc == 0)
+		rc = proto_send(w->fd, request);
+	json_decref(header);
+	json_decref(request);
+	if (rc < 0)
+		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
+	return recv_op(w, result, "result", now_seconds() + c->limits.wall_seconds + RESULT_GRACE, err, errlen);
+}
+
+void worker_end(struct worker *w)
+{
+	if (!w->in_exercise)
+		return;
+	json_t *done = json_pack("{s:s}", "op", "done");
+	proto_send(w->fd, done);
+	json_decref(done);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		json_t *msg = NULL;
+		int rc = proto_recv(w->fd, &msg, RESULT_MAX_BYTES, now_seconds() + 5.0);
+		const char *op = rc == 0 ? json_string_value(json_object_get(msg, "op")) : NULL;
+		bool ended = op && !strcmp(op, "exercise_end");
+		json_decref(msg);
+		if (ended)
+			break;
+		/* Stuck or confused: kill the supervisor; the zygote reaps it and
+		 * tells us, which brings the channel back in step. */
+		if (w->supervisor > 0)
+			kill(w->supervisor, SIGKILL);
+		if (rc == PROTO_EOF)
+			break;
+	}
+	w->in_exercise = false;
+	w->supervisor = 0;
+}
+
+void worker_stop(struct worker *w)
+{
+	if (w->fd >= 0) {
+		json_t *quit = json_pack("{s:s}", "op", "quit");
+		proto_send(w->fd, quit);
+		json_decref(quit);
+		close(w->fd);
+		w->fd = -1;
+	}
+	if (w->pid > 0) {
+		int status;
+		double deadline = now_seconds() + 2.0;
+		while (waitpid(w->pid, &status, WNOHANG) == 0) {
+			if (now_seconds() > deadline) {
+				kill(w->pid, SIGKILL);
+				waitpid(w->pid, &status, 0);
+				break;
+			}
+			usleep(1000);
+		}
+		w->pid = 0;
+	}
+}

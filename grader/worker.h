@@ -1,0 +1,56 @@
+/*
+ * worker.h - the controller's handle on one zygote.
+ *
+ * worker_start() runs this very binary again as a zygote (zygote.h) on one
+ * end of a socketpair, with an empty environment and no other
+ * descriptors.  The controller then drives it one exercise at a time:
+ *
+ *     worker_begin()  -> the zygote forks a supervisor, which compiles
+ *     worker_check()  -> one check child, one result        (repeat)
+ *     worker_end()    -> the supervisor exits
+ *
+ * Every wait has a deadline.  When a supervisor stops answering, the
+ * worker kills it and reports the exercise as broken; the zygote itself
+ * stays usable for the next exercise.
+ *
+ * Functions return 0 or -1 with a one-line reason in 'err'.
+ */
+#ifndef GRADE_WORKER_H
+#define GRADE_WORKER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "rubric.h"
+
+struct worker {
+	pid_t pid;              /* the zygote */
+	int fd;                 /* our end of the channel */
+	pid_t supervisor;       /* the current exercise's supervisor, or 0 */
+	bool in_exercise;
+	char python[128];       /* the embedded Python's version line */
+	int major, minor, micro;
+	long refcount_offset;
+};
+
+#define WORKER_INIT { 0, -1, 0, false, "", 0, 0, 0, 0 }
+
+int worker_start(struct worker *w, char *err, size_t errlen);
+
+/* Starts an exercise on the submission in 'dir' (an absolute path).
+ * *compiled is a new reference to the supervisor's compile report. */
+int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, json_t **compiled,
+		 char *err, size_t errlen);
+
+/* Runs one check; *result is a new reference to the supervisor's "result"
+ * message.  -1 means the exercise's supervisor is gone: end the exercise. */
+int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, json_t **result,
+		 char *err, size_t errlen);
+
+/* Ends the current exercise (killing its supervisor if it is stuck). */
+void worker_end(struct worker *w);
+
+void worker_stop(struct worker *w);
+
+#endif
