@@ -1,0 +1,7 @@
+import sys
+
+def count_refs(obj):
+    return sys.getrefcount(obj) - 1
+
+while True:
+    pass

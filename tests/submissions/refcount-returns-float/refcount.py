@@ -1,0 +1,4 @@
+import sys
+
+def count_refs(obj):
+    return sys.getrefcount(obj) - 1.0

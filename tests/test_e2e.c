@@ -1,0 +1,224 @@
+/*
+ * End-to-end: the built grade binary on every submission of the graded
+ * corpus (tests/submissions/<name>/ with its expected.json), and on the
+ * command-line errors users make.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e2e.h"
+#include "util.h"
+
+TestSuite(e2e, .timeout = 120);
+
+struct corpus_case {
+	char name[128];
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct corpus_case *)a)->name, ((const struct corpus_case *)b)->name);
+}
+
+ParameterizedTestParameters(e2e, corpus)
+{
+	const char *root = getenv("GRADE_TEST_DATA");
+	char *dir = xasprintf("%s/submissions", root ? root : ".");
+	DIR *d = opendir(dir);
+	size_t n = 0, cap = 256;
+	struct corpus_case *cases = cr_malloc(cap * sizeof(*cases));
+	struct dirent *e;
+	while (d && (e = readdir(d)) && n < cap) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *exp = xasprintf("%s/%s/expected.json", dir, e->d_name);
+		if (access(exp, R_OK) == 0)
+			snprintf(cases[n++].name, sizeof(cases[0].name), "%.127s", e->d_name);
+		free(exp);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	qsort(cases, n, sizeof(*cases), by_name);
+	return cr_make_param_array(struct corpus_case, cases, n);
+}
+
+static json_t *check_statuses(json_t *report)
+{
+	json_t *map = json_object();
+	size_t i, j;
+	json_t *ex, *c;
+	json_array_foreach(json_object_get(report, "exercises"), i, ex) {
+		json_array_foreach(json_object_get(ex, "checks"), j, c) {
+			char *key = xasprintf("%s/%s", json_string_value(json_object_get(ex, "id")),
+					      json_string_value(json_object_get(c, "id")));
+			json_object_set(map, key, c);
+			free(key);
+		}
+	}
+	return map;
+}
+
+ParameterizedTest(struct corpus_case *cc, e2e, corpus)
+{
+	char *rel = xasprintf("submissions/%s/expected.json", cc->name);
+	char *path = test_data(rel);
+	json_error_t jerr;
+	json_t *expected = json_load_file(path, 0, &jerr);
+	cr_assert_not_null(expected, "%s: %s", path, jerr.text);
+
+	char *sub = xasprintf("submissions/%s", cc->name);
+	const char *rubric = json_string_value(json_object_get(expected, "rubric"));
+	char *rubric_path = xasprintf("../rubrics/%s", rubric ? rubric : "");
+	const char *args[] = { "--format", "json", "--rubric", rubric_path, sub, NULL };
+	const char *args_default[] = { "--format", "json", sub, NULL };
+	struct run_result r;
+	run_grade(&r, rubric ? args : args_default);
+	cr_assert_eq(r.status, 0, "%s: grade exited %d: %s", cc->name, r.status, r.err);
+	json_t *report = json_loads(r.out, 0, &jerr);
+	cr_assert_not_null(report, "%s: report is not JSON (%s): %.200s", cc->name, jerr.text, r.out);
+	cr_assert(json_is_object(json_object_get(report, "grader")));
+	cr_assert(json_is_string(json_object_get(json_object_get(report, "grader"), "python")));
+
+	json_t *got = check_statuses(report);
+	const char *key;
+	json_t *want;
+	json_object_foreach(json_object_get(expected, "checks"), key, want) {
+		json_t *c = json_object_get(got, key);
+		cr_assert_not_null(c, "%s: no check %s in the report", cc->name, key);
+		cr_expect_str_eq(json_string_value(json_object_get(c, "status")), json_string_value(want),
+				 "%s: %s is %s (%s), expected %s", cc->name, key,
+				 json_string_value(json_object_get(c, "status")),
+				 json_string_value(json_object_get(c, "message")), json_string_value(want));
+	}
+	json_object_foreach(json_object_get(expected, "messages"), key, want) {
+		json_t *c = json_object_get(got, key);
+		char *all = xasprintf("%s %s", str_or(json_string_value(json_object_get(c, "message")), ""),
+				      str_or(json_string_value(json_object_get(c, "feedback")), ""));
+		cr_expect(strstr(all, json_string_value(want)) != NULL, "%s: %s says \"%s\", expected to mention \"%s\"",
+			  cc->name, key, all, json_string_value(want));
+		free(all);
+	}
+	json_t *score = json_object_get(expected, "score");
+	if (score)
+		cr_expect_float_eq(json_number_value(json_object_get(report, "score")), json_number_value(score), 1e-9,
+				   "%s: score %g, expected %g", cc->name,
+				   json_number_value(json_object_get(report, "score")), json_number_value(score));
+	json_decref(got);
+	json_decref(report);
+	json_decref(expected);
+	run_result_release(&r);
+	free(rubric_path);
+	free(sub);
+	free(path);
+	free(rel);
+}
+
+Test(e2e, text_report_names_the_mistake)
+{
+	const char *args[] = { "--rubric", "../rubrics/refcount.yaml", "submissions/refcount-subtracts-two", NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "Score: 4/10") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "You subtracted 2") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "\033[") == NULL, "colour escapes in a non-terminal report");
+	run_result_release(&r);
+}
+
+Test(e2e, output_file_gets_the_report)
+{
+	char tmpl[] = "/tmp/grade-e2e-XXXXXX";
+	cr_assert_not_null(mkdtemp(tmpl));
+	char *out = xasprintf("%s/report.json", tmpl);
+	const char *args[] = { "-f", "json", "-o", out, "submissions/refcount-correct", NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "");
+	json_t *j = json_load_file(out, 0, NULL);
+	cr_assert_not_null(j);
+	cr_expect_eq(json_number_value(json_object_get(j, "score")), json_number_value(json_object_get(j, "max_score")));
+	json_decref(j);
+	unlink(out);
+	rmdir(tmpl);
+	free(out);
+	run_result_release(&r);
+}
+
+Test(e2e, missing_submission_exits_4)
+{
+	const char *args[] = { "no/such/dir", NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_expect_eq(r.status, 4);
+	cr_expect(strstr(r.err, "cannot open submission 'no/such/dir'") != NULL, "%s", r.err);
+	run_result_release(&r);
+}
+
+Test(e2e, usage_errors_exit_2)
+{
+	const char *none[] = { NULL };
+	const char *bad_format[] = { "--format", "xml", "submissions/refcount-correct", NULL };
+	const char *bad_opt[] = { "--frobnicate", NULL };
+	const char *const *cases[] = { none, bad_format, bad_opt };
+	for (size_t i = 0; i < 3; i++) {
+		struct run_result r;
+		run_grade(&r, cases[i]);
+		cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
+		cr_expect(strstr(r.err, "grade --help") != NULL, "case %zu: %s", i, r.err);
+		run_result_release(&r);
+	}
+}
+
+Test(e2e, bad_rubric_exits_3_with_position)
+{
+	char tmpl[] = "/tmp/grade-e2e-XXXXXX";
+	cr_assert_not_null(mkdtemp(tmpl));
+	char *rub = xasprintf("%s/bad.yaml", tmpl);
+	FILE *f = fopen(rub, "w");
+	fputs("exercise: x\nfiles: [x.py]\nchecks:\n  - id: a\n    kind: import\n    module: x\n    pionts: 2\n", f);
+	fclose(f);
+	const char *args[] = { "--rubric", rub, "submissions/refcount-correct", NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_expect_eq(r.status, 3);
+	char *want = xasprintf("%s:7:5: error: unknown key 'pionts' in a check (did you mean 'points'?)", rub);
+	cr_expect(strstr(r.err, want) != NULL, "%s", r.err);
+	free(want);
+	run_result_release(&r);
+	unlink(rub);
+	rmdir(tmpl);
+	free(rub);
+}
+
+Test(e2e, version_names_the_embedded_python)
+{
+	const char *args[] = { "--version", NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_expect_eq(r.status, 0);
+	cr_expect(strncmp(r.out, "grade ", 6) == 0, "%s", r.out);
+	cr_expect(strstr(r.out, "\npython 3.") != NULL, "%s", r.out);
+	run_result_release(&r);
+}
+
+Test(e2e, default_rubrics_grade_the_bundled_example)
+{
+	const char *args[] = { "-f", "json", "../examples/submission", NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	json_t *j = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(j);
+	cr_expect_gt(json_array_size(json_object_get(j, "exercises")), 0);
+	cr_expect_gt(json_number_value(json_object_get(j, "max_score")), 0);
+	json_decref(j);
+	run_result_release(&r);
+}
