@@ -17,6 +17,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "grade.h"
 #include "grade_config.h"
@@ -35,11 +36,12 @@ enum exit_code {
 };
 
 static const char usage_text[] =
-	"usage: grade [options] SUBMISSION_DIR\n"
+	"usage: grade [options] SUBMISSION_DIR...\n"
 	"       grade lint RUBRIC...\n"
 	"       grade --version | --help\n"
 	"\n"
-	"Grades the Python files in SUBMISSION_DIR against a rubric and prints a report.\n"
+	"Grades the Python files in each SUBMISSION_DIR against a rubric and prints a report\n"
+	"(with several directories: one report after another; JSON reports one per line).\n"
 	"\n"
 	"options:\n"
 	"  -r, --rubric FILE|DIR   the rubric: an exercise or course YAML file, or a directory\n"
@@ -160,28 +162,45 @@ static int write_report_file(const char *path, const char *text)
 	return rc;
 }
 
-static int cmd_grade(const char *submission, const char *rubric_path, const char *format, const char *output,
-		     bool instructor, const char *color)
+/* Formats one report; returns a new string (NULL on failure). */
+static char *format_report(const struct grade_result *g, const char *format, bool instructor, bool color,
+			   bool one_line)
+{
+	struct report_options ro = { .instructor = instructor, .color = color };
+	if (!strcmp(format, "json")) {
+		json_t *j = report_json(g, &ro);
+		char *text = json_dumps(j, (one_line ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		if (text) {
+			size_t n = strlen(text);
+			text = xrealloc(text, n + 2);
+			memcpy(text + n, "\n", 2);
+		}
+		return text;
+	}
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&mem, &len);
+	if (!m)
+		return NULL;
+	report_text(m, g, &ro);
+	fclose(m);
+	return mem;
+}
+
+static int cmd_grade(char **submissions, int n_submissions, const char *rubric_path, const char *format,
+		     const char *output, bool instructor, const char *color)
 {
 	int status = EXIT_INTERNAL;
 	char *default_path = NULL;
 	struct rubric r = RUBRIC_INIT;
 	struct diag_list diags = DIAG_LIST_INIT;
 	struct worker w = WORKER_INIT;
-	struct grade_result g;
-	bool have_result = false;
 	char err[512] = "";
-	char *text = NULL;
+	struct buf all = BUF_INIT((size_t)1 << 40);
+	bool color_on = !output && use_color(color, stdout);
+	bool unreadable = false;
 
-	struct stat st;
-	if (stat(submission, &st) < 0) {
-		fprintf(stderr, "grade: cannot open submission '%s': %s\n", submission, strerror(errno));
-		return EXIT_SUBMISSION;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "grade: submission '%s' is not a directory\n", submission);
-		return EXIT_SUBMISSION;
-	}
 	/* Start the interpreter before loading the rubric (it is a fresh
 	 * process anyway: nothing of ours is inherited). */
 	if (worker_start(&w, err, sizeof(err)) < 0) {
@@ -200,51 +219,36 @@ static int cmd_grade(const char *submission, const char *rubric_path, const char
 		status = EXIT_RUBRIC;
 		goto done;
 	}
-	if (grade_submission(&w, &r, submission, &g, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grade: %s\n", err);
-		grade_result_release(&g);
-		status = EXIT_SUBMISSION;
-		goto done;
-	}
-	have_result = true;
-
-	FILE *out = stdout;
-	struct report_options ro = { .instructor = instructor, .color = false };
-	if (!strcmp(format, "json")) {
-		json_t *j = report_json(&g, &ro);
-		text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(j);
-		if (text) {
-			size_t n = strlen(text);
-			text = xrealloc(text, n + 2);
-			memcpy(text + n, "\n", 2);
+	for (int i = 0; i < n_submissions; i++) {
+		struct grade_result g;
+		if (grade_submission(&w, &r, submissions[i], &g, err, sizeof(err)) < 0) {
+			/* One unreadable submission does not stop the others. */
+			fprintf(stderr, "grade: %s\n", err);
+			grade_result_release(&g);
+			unreadable = true;
+			continue;
 		}
-	} else {
-		char *mem = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&mem, &len);
-		ro.color = !output && use_color(color, out);
-		report_text(m, &g, &ro);
-		fclose(m);
-		text = mem;
-	}
-	if (!text) {
-		fprintf(stderr, "grade: cannot format the report\n");
-		goto done;
-	}
-	if (output) {
-		if (write_report_file(output, text) < 0) {
-			fprintf(stderr, "grade: cannot write '%s': %s\n", output, strerror(errno));
+		char *text = format_report(&g, format, instructor, color_on, n_submissions > 1);
+		grade_result_release(&g);
+		if (!text) {
+			fprintf(stderr, "grade: cannot format the report\n");
 			goto done;
 		}
-	} else if (fputs(text, out) < 0 || fflush(out) != 0) {
+		if (output) {
+			buf_puts(&all, text);
+		} else if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {
+			free(text);
+			goto done;
+		}
+		free(text);
+	}
+	if (output && write_report_file(output, all.data ? all.data : "") < 0) {
+		fprintf(stderr, "grade: cannot write '%s': %s\n", output, strerror(errno));
 		goto done;
 	}
-	status = EXIT_GRADED;
+	status = unreadable ? EXIT_SUBMISSION : EXIT_GRADED;
 done:
-	free(text);
-	if (have_result)
-		grade_result_release(&g);
+	buf_release(&all);
 	worker_stop(&w);
 	rubric_release(&r);
 	diag_list_release(&diags);
@@ -298,7 +302,7 @@ int main(int argc, char **argv)
 		return usage_error("unknown format '%s' (text or json)", format);
 	if (strcmp(color, "auto") && strcmp(color, "always") && strcmp(color, "never"))
 		return usage_error("--color takes auto, always or never, not '%s'", color);
-	if (optind != argc - 1)
-		return usage_error("%s", optind >= argc ? "missing SUBMISSION_DIR" : "too many arguments");
-	return cmd_grade(argv[optind], rubric, format, output, instructor, color);
+	if (optind >= argc)
+		return usage_error("%s", "missing SUBMISSION_DIR");
+	return cmd_grade(argv + optind, argc - optind, rubric, format, output, instructor, color);
 }
