@@ -116,8 +116,8 @@ section("2. LOAD_FAST vs LOAD_GLOBAL")
 # each local's index, so LOAD_FAST i is "push frame->localsplus[i]".
 #
 # A global (or builtin) name is not known at compile time.  LOAD_GLOBAL looks
-# the name up in the module's globals dict, then in the builtins dict.  On
-# 3.12+ its argument also encodes whether to push a NULL first (for a call),
+# the name up in the module's globals dict, then in the builtins dict.  Since
+# 3.11 its argument also encodes whether to push a NULL first (for a call),
 # which is why dis shows "LOAD_GLOBAL 1 (NULL + len)".
 
 SCALE = 3
@@ -209,7 +209,7 @@ section("3. Constant folding and its limits")
 #   * int results estimated to need more than 128 bits (for a ** b: when
 #     bits(a) * b > 128, roughly),
 #   * str/bytes results longer than 4096 items,
-#   * collections with more than 256 items.
+#   * tuples built by multiplication, e.g. (0,) * n, longer than 256 items.
 # Only immutable results can become constants: a tuple of constants is
 # folded, a list never is (each evaluation must produce a new list).
 

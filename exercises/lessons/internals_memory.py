@@ -46,8 +46,10 @@ print("Python %s" % sys.version.split()[0])
 section("1. sys.getsizeof is shallow")
 
 # sys.getsizeof(obj) asks the object's type for its own size (obj.__sizeof__())
-# and adds the garbage collector's per-object header if the object is
-# tracked by gc.  "Its own size" means the memory the object itself owns:
+# and adds the hidden header that precedes every object of a gc-managed
+# (container) type: the collector's links, and on 3.12+ also the slots for
+# an instance's __dict__ and weakref pointers.  "Its own size" means the
+# memory the object itself owns:
 # for a list, the object header plus the array of *pointers* to its items --
 # not the items.  A list of a hundred 1000-character strings is under a
 # kilobyte by getsizeof, because the strings are separate objects.
@@ -70,7 +72,7 @@ check(sys.getsizeof(table) < 10000,
 
 lst = []
 check(sys.getsizeof(lst) > lst.__sizeof__() and sys.getsizeof(12345) == (12345).__sizeof__(),
-      "getsizeof adds the gc header for tracked containers (list) but not for ints")
+      "getsizeof adds the gc header for container types (list) but not for ints")
 print("  getsizeof([]) = %d, [].__sizeof__() = %d: the difference is the gc header"
       % (sys.getsizeof(lst), lst.__sizeof__()))
 
