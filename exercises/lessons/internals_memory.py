@@ -47,7 +47,7 @@ section("1. sys.getsizeof is shallow")
 
 # sys.getsizeof(obj) asks the object's type for its own size (obj.__sizeof__())
 # and adds the hidden header that precedes every object of a gc-managed
-# (container) type: the collector's links, and on 3.12+ also the slots for
+# (container) type: the collector's links, and on 3.11+ also the slots for
 # an instance's __dict__ and weakref pointers.  "Its own size" means the
 # memory the object itself owns:
 # for a list, the object header plus the array of *pointers* to its items --
