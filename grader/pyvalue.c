@@ -136,14 +136,20 @@ static int encode_int(struct encoder *e, PyObject *obj, json_t **out)
 	}
 	if (bits > 1000000)
 		return fail(e, "an int too large to compare (more than a million bits)");
-	/* Base 16 is linear time and has no int_max_str_digits limit. */
-	PyObject *hex = PyNumber_ToBase(obj, 16); /* new */
-	if (!hex) {
+	/* Decimal is canonical (rubrics write ints that way).  It fails past
+	 * sys.get_int_max_str_digits(), which student code may lower; base 16
+	 * has no such limit and is linear, so it is the fallback. */
+	PyObject *text = bits <= 14000 ? PyNumber_ToBase(obj, 10) : NULL; /* new */
+	if (!text) {
+		PyErr_Clear();
+		text = PyNumber_ToBase(obj, 16);
+	}
+	if (!text) {
 		PyErr_Clear();
 		return fail(e, "cannot convert an int");
 	}
-	*out = tagged("$int", json_string(PyUnicode_AsUTF8(hex)));
-	Py_DECREF(hex);
+	*out = tagged("$int", json_string(PyUnicode_AsUTF8(text)));
+	Py_DECREF(text);
 	return 0;
 }
 

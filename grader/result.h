@@ -33,6 +33,7 @@ struct check_result {
 	double max_score;
 	char *message;     /* what happened, one line */
 	char *feedback;    /* the rubric's words for this outcome, or NULL */
+	bool feedback_chosen;  /* the kind picked 'feedback' (maybe none) */
 	char *output;      /* what the student's code printed, cut, or NULL */
 	double seconds;    /* wall-clock time of the check child */
 };

@@ -6,7 +6,8 @@
  * the controller compares them without an interpreter:
  *
  *   None, True, False        null, true, false
- *   int (fits 64 bits)       integer          larger: {"$int": "-0x1f..."}
+ *   int (fits 64 bits)       integer          larger: {"$int": "-123..."} (decimal;
+ *                                            hex "0x..." past 14000 bits)
  *   float                    real             nan/inf: {"$float": "nan"}
  *   str                      string
  *   tuple / set / frozenset  {"$tuple": [...]}, {"$set": [...]}, {"$frozenset": [...]}

@@ -38,6 +38,7 @@ static const char *fb(const struct check *c, const char *key)
 
 static void set_feedback(struct check_result *out, const char *text)
 {
+	out->feedback_chosen = true;
 	free(out->feedback);
 	out->feedback = text ? xstrdup(text) : NULL;
 }
@@ -294,6 +295,8 @@ static void decide_call(const struct check *c, const json_t *result, const json_
 			exception_verdict(c, exc, during, out);
 			if (out->status == STATUS_ERROR)
 				out->status = STATUS_FAIL;
+			/* The rubric's "fail" text is about wrong answers, not crashes. */
+			set_feedback(out, fb(c, "error"));
 			free(during);
 		}
 	} else if (raises) {
@@ -478,7 +481,7 @@ void verdict_decide(const struct check *c, const json_t *result, struct check_re
 		}
 	}
 	/* Feedback named for the outcome, unless the kind chose a sharper one. */
-	if (!out->feedback) {
+	if (!out->feedback_chosen) {
 		const char *key = status_feedback_key(out->status);
 		set_feedback(out, key ? fb(c, key) : NULL);
 	}

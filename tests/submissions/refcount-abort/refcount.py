@@ -1,0 +1,5 @@
+import os
+import sys
+
+def count_refs(obj):
+    os.abort()

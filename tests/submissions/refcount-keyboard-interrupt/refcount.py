@@ -1,0 +1,4 @@
+import sys
+
+def count_refs(obj):
+    raise KeyboardInterrupt
