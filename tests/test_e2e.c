@@ -222,3 +222,48 @@ Test(e2e, default_rubrics_grade_the_bundled_example)
 	json_decref(j);
 	run_result_release(&r);
 }
+
+/* The shipped reference solutions score full marks; the starters score
+ * zero, with failures but no errors. */
+Test(e2e, reference_full_marks_starter_zero)
+{
+	static const char *const exercises[] = { "refcount" };
+	for (size_t i = 0; i < sizeof(exercises) / sizeof(exercises[0]); i++) {
+		char *rubric = xasprintf("../rubrics/%s.yaml", exercises[i]);
+		char *ref = xasprintf("../exercises/%s/reference", exercises[i]);
+		char *starter = xasprintf("../exercises/%s/starter", exercises[i]);
+		const char *a1[] = { "-f", "json", "-r", rubric, ref, NULL };
+		const char *a2[] = { "-f", "json", "-r", rubric, starter, NULL };
+		struct run_result r;
+		run_grade(&r, a1);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		json_t *j = json_loads(r.out, 0, NULL);
+		cr_assert_not_null(j);
+		cr_expect_gt(json_number_value(json_object_get(j, "max_score")), 0);
+		cr_expect_eq(json_number_value(json_object_get(j, "score")), json_number_value(json_object_get(j, "max_score")),
+			     "%s reference: %s", exercises[i], r.out);
+		json_decref(j);
+		run_result_release(&r);
+
+		run_grade(&r, a2);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		j = json_loads(r.out, 0, NULL);
+		cr_assert_not_null(j);
+		cr_expect_eq(json_number_value(json_object_get(j, "score")), 0, "%s starter scores above zero", exercises[i]);
+		json_t *statuses = check_statuses(j);
+		const char *key;
+		json_t *c;
+		json_object_foreach(statuses, key, c) {
+			const char *st = json_string_value(json_object_get(c, "status"));
+			cr_expect(!strcmp(st, "fail") || !strcmp(st, "skipped") || !strcmp(st, "pass"),
+				  "%s starter: %s is %s (%s)", exercises[i], key, st,
+				  json_string_value(json_object_get(c, "message")));
+		}
+		json_decref(statuses);
+		json_decref(j);
+		run_result_release(&r);
+		free(rubric);
+		free(ref);
+		free(starter);
+	}
+}
