@@ -4,10 +4,13 @@ the expected.json of the sample submissions (tests/submissions/refcount-*).
 
     /usr/bin/python3.11 bench/check_equivalence.py [SUBMISSION_DIR...]
 
-error/crash/timeout/forbidden in grade count as a pytest failure.  The
-infinite-loop and fake-report samples are left out by default: the first
-hangs pytest (no time limit without pytest-timeout), the second calls
-os._exit(0) during collection and ends the pytest process with status 0.
+error/crash/timeout/forbidden in grade count as a pytest failure.  Samples
+that plain pytest cannot grade at all are left out by default:
+  infinite-loop, output-flood  hang pytest (no limits without pytest-timeout;
+                               the flood also grows pytest's capture buffer)
+  fake-report                  os._exit(0) at import ends pytest with status 0
+  abort                        os.abort() kills the pytest process (SIGABRT)
+  keyboard-interrupt           KeyboardInterrupt stops the whole pytest session
 """
 import glob
 import json
@@ -25,7 +28,8 @@ TESTS = {
     "extra-in-attributes": "test_extra_in_attributes", "hashable-in-dict": "test_hashable_in_dict",
     "grows-by-one": "test_grows_by_one",
 }
-SKIP_BY_DEFAULT = ("refcount-infinite-loop", "refcount-fake-report")
+SKIP_BY_DEFAULT = ("refcount-infinite-loop", "refcount-output-flood", "refcount-fake-report",
+                   "refcount-abort", "refcount-keyboard-interrupt")
 
 
 def pytest_outcomes(sub):
