@@ -694,6 +694,58 @@ done:
 	return rc;
 }
 
+/*
+ * Imports the frozen standard modules (importlib.machinery, importlib.util, runpy...) that are not loaded yet.
+ * Since 3.13 unmarshalling a frozen module raises marshal.loads, indistinguishable from a student's call, and the
+ * trick of trusting importlib's frames would not survive a student replacing _imp.get_frozen_object.  Modules
+ * only meant for tests (__hello__...) and site are left alone.
+ */
+static int import_frozen_modules(void)
+{
+	PyObject *imp = PyImport_ImportModule("_imp"), *names = NULL;	/* new, new */
+	int rc = -1;
+	if (!imp)
+		return -1;
+	if (!PyObject_HasAttrString(imp, "_frozen_module_names")) {
+		rc = 0;	/* before 3.11 */
+		goto done;
+	}
+	names = PyObject_CallMethod(imp, "_frozen_module_names", NULL);
+	if (!names || !PyList_Check(names))
+		goto done;
+	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(names); i++) {
+		PyObject *name = PyList_GET_ITEM(names, i), *m;	/* borrowed */
+		const char *s = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
+		if (!s || strncmp(s, "__", 2) == 0 || strcmp(s, "site") == 0)
+			continue;
+		m = PyImport_Import(name);	/* new */
+		if (!m)
+			goto done;
+		Py_DECREF(m);
+	}
+	rc = 0;
+done:
+	Py_XDECREF(names);
+	Py_DECREF(imp);
+	return rc;
+}
+
+int audit_prepare(void)
+{
+	PyObject *types, *coroutine;
+	if (trusted_code_maker)
+		return 0;
+	if (import_frozen_modules() < 0)
+		return -1;
+	types = PyImport_ImportModule("types");	/* new */
+	coroutine = types ? PyObject_GetAttrString(types, "coroutine") : NULL;	/* new */
+	if (coroutine)
+		trusted_code_maker = PyObject_GetAttrString(coroutine, "__code__");
+	Py_XDECREF(types);
+	Py_XDECREF(coroutine);
+	return trusted_code_maker ? 0 : -1;
+}
+
 int audit_arm(const struct audit_policy *p)
 {
 	size_t n = 0;
@@ -715,17 +767,8 @@ int audit_arm(const struct audit_policy *p)
 	policy.result_fd = p->result_fd;
 	if (purge_modules() < 0 || set_interpreter_state(policy.scratch) < 0)
 		return -1;
-	if (!trusted_code_maker) {
-		PyObject *types = PyImport_ImportModule("types"), *coroutine = NULL;	/* new, new */
-		if (types)
-			coroutine = PyObject_GetAttrString(types, "coroutine");
-		if (coroutine)
-			trusted_code_maker = PyObject_GetAttrString(coroutine, "__code__");
-		Py_XDECREF(types);
-		Py_XDECREF(coroutine);
-		if (!trusted_code_maker)
-			return -1;
-	}
+	if (audit_prepare() < 0)
+		return -1;
 	n_violations = n_dropped = 0;
 	memset(violations, 0, sizeof(violations));
 	policy.armed = true;

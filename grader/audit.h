@@ -43,6 +43,15 @@
  * children inherit it.  Returns 0, or -1 if CPython refused. */
 int audit_install(void);
 
+/*
+ * Work done once per interpreter rather than per check: imports the frozen standard modules not loaded yet
+ * (since 3.13, loading one later raises marshal.loads, which is refused) and looks up the code of types.coroutine,
+ * the one function allowed to make code objects.  Call it in the zygote after Py_Initialize() and the warm-up
+ * imports, so that children inherit the result; audit_arm() calls it if nobody did.  Needs the GIL.  Returns 0,
+ * or -1 with a Python exception set.
+ */
+int audit_prepare(void);
+
 struct audit_policy {
 	const char *scratch_dir;	/* read-write; the cwd */
 	const char *const *read_paths;	/* NULL-terminated; readable (directories: everything beneath) */

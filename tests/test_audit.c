@@ -514,3 +514,29 @@ Test(audit, stdlib_imports_work_inside_the_sandbox)
 	cr_assert(WIFEXITED(status), "killed by signal %d", WTERMSIG(status));
 	cr_assert_eq(WEXITSTATUS(status), 0);
 }
+
+/* 3.12 and later announce thread starts; 3.11 does not, and only seccomp refuses them there. */
+Test(audit, threads_only_when_allowed)
+{
+	struct audit_policy p = policy();
+	const struct audit_violation *v;
+	if (PY_VERSION_HEX < 0x030C0000)
+		cr_skip_test("no thread audit event before Python 3.12");
+	cr_assert_eq(audit_arm(&p), 0);
+	assert_runs("import threading\n"
+		    "try:\n"
+		    "    threading.Thread(target=print).start()\n"
+		    "except RuntimeError as e:\n"
+		    "    assert 'forbidden by the grader' in str(e), e\n"
+		    "else:\n"
+		    "    raise AssertionError('started')\n");
+	cr_assert_eq(audit_violations(&v, NULL), 1);
+	cr_assert(strncmp(v[0].event, "_thread.start_", 14) == 0, "%s", v[0].event);
+	p.allow_threads = true;
+	cr_assert_eq(audit_arm(&p), 0);
+	assert_runs("import threading\n"
+		    "t = threading.Thread(target=len, args=((),))\n"
+		    "t.start()\n"
+		    "t.join()\n");
+	cr_assert_eq(audit_violations(&v, NULL), 0);
+}
