@@ -151,6 +151,20 @@ static void record_exception(json_t *obs, const char *key)
 	json_object_set_new(obs, key, py_exception_to_json(&exc));
 }
 
+/* Records what student code returned: its type name, and its encoding
+ * under 'key' (or why it cannot be encoded). */
+static void record_value(json_t *obs, const char *key, PyObject *value)
+{
+	json_t *enc = NULL;
+	char tn[128];
+	pyvalue_type_name(value, tn, sizeof(tn));
+	json_object_set_new(obs, "type", json_string(tn));
+	if (pyvalue_encode(value, &enc, H.err, sizeof(H.err)) < 0)
+		json_object_set_new(obs, "unencodable", json_string(H.err));
+	else
+		json_object_set_new(obs, key, enc);
+}
+
 /* ---- kinds ---------------------------------------------------------------- */
 
 static void observe_call(PyObject *module, const json_t *spec, json_t *obs)
@@ -186,14 +200,7 @@ static void observe_call(PyObject *module, const json_t *spec, json_t *obs)
 		record_exception(obs, "exception");
 		goto done;
 	}
-	json_t *enc = NULL;
-	char tn[128];
-	pyvalue_type_name(result, tn, sizeof(tn));
-	json_object_set_new(obs, "type", json_string(tn));
-	if (pyvalue_encode(result, &enc, H.err, sizeof(H.err)) < 0)
-		json_object_set_new(obs, "unencodable", json_string(H.err));
-	else
-		json_object_set_new(obs, "returns", enc);
+	record_value(obs, "returns", result);
 	goto done;
 harness_error:
 	PyErr_Clear();
@@ -289,14 +296,7 @@ static void observe_refcount(PyObject *module, const json_t *spec, json_t *obs)
 		if (!answer) {
 			record_exception(c, "exception");
 		} else {
-			json_t *enc = NULL;
-			char tn[128];
-			pyvalue_type_name(answer, tn, sizeof(tn));
-			json_object_set_new(c, "type", json_string(tn));
-			if (pyvalue_encode(answer, &enc, H.err, sizeof(H.err)) < 0)
-				json_object_set_new(c, "unencodable", json_string(H.err));
-			else
-				json_object_set_new(c, "answer", enc);
+			record_value(c, "answer", answer);
 		}
 		Py_XDECREF(answer);
 		Py_DECREF(holder);

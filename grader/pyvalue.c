@@ -41,13 +41,7 @@ static const char *type_module(PyObject *obj)
 
 static json_t *hex_of(const char *data, Py_ssize_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-	char *hex = xmalloc((size_t)len * 2 + 1);
-	for (Py_ssize_t i = 0; i < len; i++) {
-		hex[2 * i] = digits[((unsigned char)data[i]) >> 4];
-		hex[2 * i + 1] = digits[((unsigned char)data[i]) & 15];
-	}
-	hex[len * 2] = '\0';
+	char *hex = hex_encode(data, (size_t)len);
 	json_t *s = json_string(hex);
 	free(hex);
 	return s;
@@ -254,13 +248,8 @@ static PyObject *decode_error(char *err, size_t errlen, const char *msg)
 
 static PyObject *bytes_from_hex(const char *hex, bool array)
 {
-	size_t n = strlen(hex) / 2;
-	char *raw = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v = 0;
-		sscanf(hex + 2 * i, "%2x", &v);
-		raw[i] = (char)v;
-	}
+	char *raw = xmalloc(strlen(hex) / 2 + 1);
+	size_t n = hex_decode(hex, raw);
 	PyObject *o = array ? PyByteArray_FromStringAndSize(raw, (Py_ssize_t)n)
 			    : PyBytes_FromStringAndSize(raw, (Py_ssize_t)n);
 	free(raw);

@@ -407,9 +407,7 @@ static json_t *resolve_plain(const char *s)
 
 static json_t *hex_string(const char *s, size_t len)
 {
-	char *hex = xmalloc(len * 2 + 1);
-	for (size_t i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)s[i]);
+	char *hex = hex_encode(s, len);
 	json_t *j = json_string(hex);
 	free(hex);
 	return j;

@@ -217,3 +217,29 @@ char *utf8_sanitize(const char *str, size_t len)
 	out[o] = '\0';
 	return out;
 }
+
+char *hex_encode(const void *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *d = data;
+	char *hex = xmalloc(len * 2 + 1);
+	for (size_t i = 0; i < len; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[len * 2] = '\0';
+	return hex;
+}
+
+static int hex_digit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
+}
+
+size_t hex_decode(const char *hex, char *out)
+{
+	size_t n = strlen(hex) / 2;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
+	return n;
+}

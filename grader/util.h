@@ -38,6 +38,11 @@ bool utf8_valid(const char *s, size_t len);
 
 
 
+/* Lower-case hex of len bytes (caller frees). */
+char *hex_encode(const void *data, size_t len);
+/* Decodes hex into out (room for strlen(hex) / 2 bytes); returns the byte count. */
+size_t hex_decode(const char *hex, char *out);
+
 /* Copies len bytes, replacing each invalid UTF-8 sequence and NUL with
  * U+FFFD, so that student output can go into JSON.  Caller frees. */
 char *utf8_sanitize(const char *s, size_t len);

@@ -120,13 +120,8 @@ static void repr_string(struct buf *out, const char *s, size_t len, char prefix)
 
 static void repr_hex_bytes(struct buf *out, const char *hex, const char *wrap)
 {
-	size_t n = strlen(hex) / 2;
-	char *raw = xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v = 0;
-		sscanf(hex + 2 * i, "%2x", &v);
-		raw[i] = (char)v;
-	}
+	char *raw = xmalloc(strlen(hex) / 2 + 1);
+	size_t n = hex_decode(hex, raw);
 	if (wrap)
 		buf_printf(out, "%s(", wrap);
 	repr_string(out, raw, n, 'b');
