@@ -26,7 +26,9 @@
 
 #include <asm/prctl.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 
 /* ====================================================================== */
 /* Kernel interfaces newer than Debian 12's headers, or without wrappers.  */
@@ -1085,11 +1087,68 @@ static int build_guard_filter(scmp_filter_ctx ctx, const struct sandbox_policy *
 	return 0;
 }
 
-static int apply_seccomp(const struct sandbox_policy *p, bool rfd_socket, char *err, size_t errlen)
+/*
+ * Compiled filters.  libseccomp takes about 1.5 ms to build and compile them, several times the rest of
+ * sandbox_enter(); sandbox_prepare() compiles them once in S (or the zygote) and C, a fork, finds them here.
+ */
+struct bpf_copy {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+struct compiled_filters {
+	bool used;
+	pid_t self;		/* the pid allowed as a signal target: 1 in a pid namespace */
+	bool allow_threads;
+	int result_fd;
+	bool rfd_socket;
+	struct bpf_copy guard, main;
+};
+
+static struct compiled_filters filter_cache[8];
+
+/* libseccomp 2.5 exports only to a descriptor: a pipe, because RLIMIT_FSIZE may already be small when C
+ * compiles for itself (a filter is at most 4096 instructions, 32 KiB, less than a pipe holds). */
+static int export_bpf(scmp_filter_ctx ctx, struct bpf_copy *out)
+{
+	int fds[2], rc;
+	ssize_t n;
+	char *buf = NULL;
+	size_t cap = BPF_MAXINSNS * sizeof(struct sock_filter);
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	rc = seccomp_export_bpf(ctx, fds[1]);
+	close(fds[1]);
+	if (rc < 0)
+		goto done;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	n = read(fds[0], buf, cap + 1);
+	if (n <= 0 || (size_t)n > cap || n % sizeof(struct sock_filter)) {
+		rc = n < 0 ? -errno : -EINVAL;
+		goto done;
+	}
+	out->insns = (struct sock_filter *)buf;
+	out->len = (unsigned short)(n / sizeof(struct sock_filter));
+	buf = NULL;
+	rc = 0;
+done:
+	free(buf);
+	close(fds[0]);
+	return rc;
+}
+
+static int compile_filters(const struct sandbox_policy *p, pid_t self, bool rfd_socket, struct compiled_filters *out,
+			   char *err, size_t errlen)
 {
 	scmp_filter_ctx main_ctx = NULL, guard_ctx = NULL;
 	int rc;
 
+	memset(out, 0, sizeof(*out));
 	main_ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	guard_ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!main_ctx || !guard_ctx) {
@@ -1099,21 +1158,24 @@ static int apply_seccomp(const struct sandbox_policy *p, bool rfd_socket, char *
 	/* The native architecture only: int 0x80 (i386) and x32 system calls are another table of numbers the
 	 * rules above do not describe, so they kill. */
 	if ((rc = seccomp_attr_set(main_ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
-	    (rc = seccomp_attr_set(guard_ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
-	    (rc = seccomp_attr_set(main_ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0 ||
-	    (rc = seccomp_attr_set(guard_ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) {
+	    (rc = seccomp_attr_set(guard_ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0) {
 		rc = fail(err, errlen, -rc, "seccomp_attr_set");
 		goto done;
 	}
-	if ((rc = build_main_filter(main_ctx, p, getpid(), rfd_socket)) < 0 || (rc = build_guard_filter(guard_ctx, p)) < 0) {
+	if ((rc = build_main_filter(main_ctx, p, self, rfd_socket)) < 0 || (rc = build_guard_filter(guard_ctx, p)) < 0) {
 		rc = fail(err, errlen, -rc, "seccomp: cannot build the filter");
 		goto done;
 	}
-	/* The guard first: the main filter forbids seccomp() itself. */
-	if ((rc = seccomp_load(guard_ctx)) < 0 || (rc = seccomp_load(main_ctx)) < 0) {
-		rc = fail(err, errlen, -rc, "seccomp_load");
+	if ((rc = export_bpf(guard_ctx, &out->guard)) < 0 || (rc = export_bpf(main_ctx, &out->main)) < 0) {
+		free(out->guard.insns);
+		rc = fail(err, errlen, -rc, "seccomp: cannot compile the filter");
 		goto done;
 	}
+	out->used = true;
+	out->self = self;
+	out->allow_threads = p->allow_threads;
+	out->result_fd = p->result_fd;
+	out->rfd_socket = rfd_socket;
 	rc = 0;
 done:
 	if (main_ctx)
@@ -1121,6 +1183,73 @@ done:
 	if (guard_ctx)
 		seccomp_release(guard_ctx);
 	return rc;
+}
+
+static void free_filters(struct compiled_filters *f)
+{
+	free(f->guard.insns);
+	free(f->main.insns);
+	memset(f, 0, sizeof(*f));
+}
+
+static struct compiled_filters *cached_filters(const struct sandbox_policy *p, pid_t self, bool rfd_socket)
+{
+	for (size_t i = 0; i < sizeof(filter_cache) / sizeof(filter_cache[0]); i++) {
+		struct compiled_filters *f = &filter_cache[i];
+		if (f->used && f->self == self && f->allow_threads == p->allow_threads &&
+		    f->result_fd == p->result_fd && f->rfd_socket == rfd_socket)
+			return f;
+	}
+	return NULL;
+}
+
+static int load_bpf(const struct bpf_copy *b)
+{
+	struct sock_fprog prog = { .len = b->len, .filter = b->insns };
+	/* TSYNC: every thread, although sandbox_enter() has made sure there is only one. */
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);
+}
+
+static int apply_seccomp(const struct sandbox_policy *p, bool rfd_socket, char *err, size_t errlen)
+{
+	struct compiled_filters local, *f = cached_filters(p, getpid(), rfd_socket);
+	int rc = 0;
+
+	if (!f) {
+		if (compile_filters(p, getpid(), rfd_socket, &local, err, errlen) < 0)
+			return -1;
+		f = &local;
+	}
+	/* The guard first: the main filter forbids seccomp() itself. */
+	if (load_bpf(&f->guard) < 0 || load_bpf(&f->main) < 0)
+		rc = fail(err, errlen, errno, "seccomp(SECCOMP_SET_MODE_FILTER)");
+	if (f == &local)
+		free_filters(&local);
+	return rc;
+}
+
+int sandbox_prepare(const struct sandbox_policy *p, const struct sandbox_layers *l, char *err, size_t errlen)
+{
+	static const bool kinds[] = { true, false };	/* a socket, a pipe */
+
+	if (!l->on[SANDBOX_SECCOMP] || !l->on[SANDBOX_PID_NS])
+		return 0;	/* without a pid namespace, C's own pid is in the filter: C compiles it */
+	for (size_t k = 0; k < (p->result_fd >= 0 ? 2 : 1); k++) {
+		struct compiled_filters *slot = NULL;
+		if (cached_filters(p, 1, kinds[k]))
+			continue;
+		for (size_t i = 0; i < sizeof(filter_cache) / sizeof(filter_cache[0]) && !slot; i++)
+			if (!filter_cache[i].used)
+				slot = &filter_cache[i];
+		if (!slot) {
+			/* full: the oldest goes */
+			slot = &filter_cache[0];
+			free_filters(slot);
+		}
+		if (compile_filters(p, 1, kinds[k], slot, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* ====================================================================== */

@@ -129,6 +129,14 @@ struct sandbox_policy {
 };
 
 /*
+ * Optional, in S (or the zygote) before spawning: compiles the seccomp filters for this policy (its allow_threads
+ * and result_fd) once, so that sandbox_enter() in every C only loads them.  Saves about 1.5 ms per check.  Only
+ * used for children in a pid namespace (C's own pid, 1, is part of the filter); otherwise, or when the policy
+ * differs, C compiles its own.  Returns 0, or -1 with a message in err.
+ */
+int sandbox_prepare(const struct sandbox_policy *p, const struct sandbox_layers *l, char *err, size_t errlen);
+
+/*
  * In C, after the grader's own setup, right before student code runs.  C must be single-threaded (Landlock
  * applies to the calling thread only); sandbox_enter() checks.  Steps, in order, each needing the previous:
  *

@@ -870,3 +870,56 @@ Test(sandbox, child_dies_with_supervisor)
 	cr_assert_eq(read(fds[0], &c, 1), 0);
 	close(fds[0]);
 }
+
+/* With filters compiled in S by sandbox_prepare(), C only loads them: the same rules hold. */
+static int sup_prepared(struct sandbox_layers *l, void *arg)
+{
+	struct sandbox_policy p = default_policy();
+	int sv[2], pidfd, status;
+	char err[256], buf[16] = { 0 };
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return 1;
+	p.result_fd = sv[1];
+	p.keep_fds = &sv[1];
+	p.n_keep_fds = 1;
+	if (sandbox_prepare(&p, l, err, sizeof(err)) < 0) {
+		fprintf(stderr, "sandbox_prepare: %s\n", err);
+		return 2;
+	}
+	pid = sandbox_spawn(l, &pidfd);
+	if (pid < 0)
+		return 3;
+	if (pid == 0) {
+		struct sandbox_layers applied;
+		close(sv[0]);
+		if (sandbox_enter(&p, l, &applied, err, sizeof(err)) < 0) {
+			fprintf(stderr, "sandbox_enter: %s\n", err);
+			_exit(EXIT_ENTER_FAILED);
+		}
+		if (!applied.on[SANDBOX_SECCOMP] || !applied.on[SANDBOX_RESULT_FD])
+			_exit(10);
+		if (fork() >= 0 || errno != EPERM)
+			_exit(11);
+		if (write(sv[1], "forged", 6) >= 0 || errno != EPERM)
+			_exit(12);
+		if (kill(1, 0) != 0 || kill(2, 0) == 0)	/* itself (pid 1), nobody else */
+			_exit(13);
+		_exit(sandbox_write_result(sv[1], "ok", 2) == 0 ? 0 : 14);
+	}
+	close(sv[1]);
+	if (read(sv[0], buf, sizeof(buf) - 1) != 2 || strcmp(buf, "ok") != 0)
+		return 4;
+	if (waitpid(pid, &status, 0) != pid)
+		return 5;
+	close(pidfd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+}
+
+Test(sandbox, prepared_filters_hold_in_spawned_children)
+{
+	require(SANDBOX_PID_NS);
+	require(SANDBOX_RESULT_FD);
+	assert_exit0(as_supervisor(true, sup_prepared, NULL));
+}
