@@ -399,6 +399,15 @@ static void remember_spawn(pid_t pid, bool pidns)
 	}
 }
 
+/* Whether pid is a live check child of ours (sandbox_kill_tree() forgets the one it kills first). */
+static bool is_spawned(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(spawned) / sizeof(spawned[0]); i++)
+		if (spawned[i].pid == pid)
+			return true;
+	return false;
+}
+
 /* Returns whether pid was spawned into a pid namespace, and forgets it when forget is set. */
 static bool spawned_with_pidns(pid_t pid, bool forget)
 {
@@ -503,13 +512,13 @@ static void kill_orphans(pid_t except)
 		pid_t kids[256];
 		size_t n = list_children(kids, sizeof(kids) / sizeof(kids[0])), killed = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (kids[i] == except || spawned_with_pidns(kids[i], false) || kids[i] <= 0)
+			if (kids[i] == except || is_spawned(kids[i]) || kids[i] <= 0)
 				continue;
 			kill(kids[i], SIGKILL);
 			killed++;
 		}
 		for (size_t i = 0; i < n; i++)
-			if (kids[i] != except && kids[i] > 0)
+			if (kids[i] != except && !is_spawned(kids[i]) && kids[i] > 0)
 				waitpid(kids[i], NULL, __WALL);
 		if (!killed)
 			return;
