@@ -12,11 +12,11 @@
  * signal anyone else, open files outside the policy, touch the network or raise its limits again.
  *
  * Every layer is optional on a given host.  sandbox_probe() finds out which ones work; a layer that is off always
- * carries a reason, so nothing is ever skipped silently.  Functions that would apply a layer the probe said works
- * fail (return -1 with a message) when it does not apply: the sandbox fails closed.
+ * carries a reason, so nothing is ever skipped silently.  S's setup and sandbox_spawn() degrade (a namespace the
+ * host refuses after all is turned off, with its reason, and the caller sees it in what sandbox_enter() reports);
+ * sandbox_enter() fails closed: a layer the probe found working that does not apply is an error.
  *
- * Everything here is async-signal-safe-ish system calls and fixed buffers: no allocation after sandbox_spawn()
- * except inside libseccomp while building the filter.
+ * After sandbox_spawn(), C allocates only if it has to compile its own seccomp filter (no sandbox_prepare()).
  */
 #ifndef GRADE_SANDBOX_H
 #define GRADE_SANDBOX_H

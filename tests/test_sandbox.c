@@ -438,8 +438,10 @@ Test(sandbox, cpu_limit_kills_a_busy_loop)
 	cr_assert(WTERMSIG(status) == SIGXCPU || WTERMSIG(status) == SIGKILL, "signal %d", WTERMSIG(status));
 	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	      (double)ru.ru_stime.tv_usec / 1e6;
-	cr_assert_geq(cpu, 0.9);
-	cr_assert_leq(cpu, 3.0);
+	/* The kernel enforces RLIMIT_CPU on tick-sampled time, rusage reports precise time: under load on a VM
+	 * the first can run ahead (seen once at 1.02 s wall with rusage under 0.9 s). */
+	cr_assert_geq(cpu, 0.5, "killed by signal %d after %.3f s of CPU", WTERMSIG(status), cpu);
+	cr_assert_leq(cpu, 3.0, "killed by signal %d after %.3f s of CPU", WTERMSIG(status), cpu);
 }
 
 static int body_raise_limits(void *arg)
