@@ -413,7 +413,7 @@ static int on_import(const char *event, PyObject *args)
 			/* native code from the submission: everything else here would be moot */
 			PyObject *msg;
 			describe(filename, resolved, sizeof(resolved));
-			snprintf(detail, sizeof(detail), "%s from %s", name, resolved);
+			snprintf(detail, sizeof(detail), "%.40s from %.110s", name, resolved);
 			record(event, detail, true);
 			msg = PyUnicode_FromFormat("the grader does not load extension modules from '%s'", resolved);
 			if (msg) {
