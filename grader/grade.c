@@ -12,6 +12,9 @@
 
 #define MAX_RESTARTS 3
 
+/* Read once per run: the variable is for debugging rubrics and benchmarks. */
+static bool trace_results;
+
 struct exercise_run {
 	struct worker *w;
 	const struct exercise *ex;
@@ -20,6 +23,7 @@ struct exercise_run {
 	unsigned char *state;   /* 0 = to do, 1 = running, 2 = decided */
 	int restarts;
 	bool broken;            /* the supervisor could not be (re)started */
+	bool trace;             /* GRADE_TRACE: print each raw result on stderr */
 	char broken_why[256];
 };
 
@@ -92,7 +96,11 @@ static void run_one(struct exercise_run *run, size_t i)
 	json_t *result = NULL;
 	char err[256];
 	if (worker_check(run->w, run->ex, c, &result, err, sizeof(err)) == 0) {
-		if (getenv("GRADE_TRACE")) { char *t = json_dumps(result, JSON_COMPACT); fprintf(stderr, "trace: %s: %s\n", c->id, t); free(t); }
+		if (run->trace) {
+			char *t = json_dumps(result, JSON_COMPACT);
+			fprintf(stderr, "trace: %s: %s\n", c->id, t ? t : "?");
+			free(t);
+		}
 		verdict_decide(c, result, cr);
 		json_decref(result);
 	} else {
@@ -118,7 +126,7 @@ static void grade_exercise(struct worker *w, const struct exercise *ex, const ch
 		res->checks[i].check = &ex->checks[i];
 		res->checks[i].max_score = ex->checks[i].points;
 	}
-	struct exercise_run run = { .w = w, .ex = ex, .res = res, .dir = dir };
+	struct exercise_run run = { .w = w, .ex = ex, .res = res, .dir = dir, .trace = trace_results };
 	run.state = xcalloc(ex->n_checks, 1);
 	if (begin(&run) < 0)
 		res->error = xstrdup(run.broken_why);
@@ -156,6 +164,7 @@ int grade_submission(struct worker *w, const struct rubric *r, const char *dir, 
 		snprintf(err, errlen, "submission '%s' is not a directory", dir);
 		return -1;
 	}
+	trace_results = getenv("GRADE_TRACE") != NULL;
 	double t0 = now_seconds();
 	out->exercises = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(*out->exercises));
 	out->n_exercises = r->n_exercises;

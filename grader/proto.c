@@ -93,7 +93,7 @@ int proto_recv_raw(int fd, char **out, size_t *len, size_t limit, double deadlin
 	rc = read_exact(fd, data, n, deadline);
 	if (rc < 0) {
 		free(data);
-		return rc == PROTO_EOF ? PROTO_EOF : rc;
+		return rc;
 	}
 	data[n] = '\0';
 	*out = data;

@@ -321,23 +321,22 @@ fail:
 	return NULL;
 }
 
-static PyObject *open_stream(int fd, const char *mode, int buffering)
+static PyObject *open_stream(PyObject *io, int fd, const char *mode, int buffering)
 {
-	PyObject *io = PyImport_ImportModule("io"); /* new */
-	if (!io)
-		return NULL;
-	PyObject *stream = PyObject_CallMethod(io, "open", "isizzzi", fd, mode, buffering, "utf-8",
-					       "backslashreplace", NULL, 0); /* new */
-	Py_DECREF(io);
-	return stream;
+	return PyObject_CallMethod(io, "open", "isizzzi", fd, mode, buffering, "utf-8", "backslashreplace",
+				   NULL, 0); /* new */
 }
 
 int pyhost_setup_stdio(void)
 {
-	PyObject *in = open_stream(0, "r", -1);   /* new */
-	PyObject *out = open_stream(1, "w", 1);   /* new: line buffered */
-	PyObject *err = open_stream(2, "w", 1);   /* new */
+	PyObject *in = NULL, *out = NULL, *err = NULL;
 	int rc = -1;
+	PyObject *io = PyImport_ImportModule("io"); /* new */
+	if (!io)
+		goto done;
+	in = open_stream(io, 0, "r", -1);   /* new */
+	out = open_stream(io, 1, "w", 1);   /* new: line buffered */
+	err = open_stream(io, 2, "w", 1);   /* new */
 	if (!in || !out || !err)
 		goto done;
 	if (PySys_SetObject("stdin", in) < 0 || PySys_SetObject("stdout", out) < 0 ||
@@ -349,6 +348,7 @@ int pyhost_setup_stdio(void)
 	rc = 0;
 done:
 	PyErr_Clear();
+	Py_XDECREF(io);
 	Py_XDECREF(in);
 	Py_XDECREF(out);
 	Py_XDECREF(err);

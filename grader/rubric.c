@@ -333,11 +333,6 @@ static bool is_identifier(const char *s)
 
 static int to_value(struct loader *l, yaml_node_t *n, json_t **out, int depth);
 
-static bool match_re(const char *s, const char *const *words)
-{
-	return in_list(s, words);
-}
-
 /* Resolves a plain scalar the way YAML 1.2's core schema does (plus Python
  * spellings): null, booleans, ints (decimal, 0x, 0o, 0b), floats. */
 static json_t *resolve_plain(const char *s)
@@ -345,11 +340,11 @@ static json_t *resolve_plain(const char *s)
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", "None", NULL };
 	static const char *const trues[] = { "true", "True", "TRUE", NULL };
 	static const char *const falses[] = { "false", "False", "FALSE", NULL };
-	if (match_re(s, nulls))
+	if (in_list(s, nulls))
 		return json_null();
-	if (match_re(s, trues))
+	if (in_list(s, trues))
 		return json_true();
-	if (match_re(s, falses))
+	if (in_list(s, falses))
 		return json_false();
 	char clean[128];
 	size_t n = 0;
@@ -369,10 +364,9 @@ static json_t *resolve_plain(const char *s)
 		else if (digits[0] == '0' && (digits[1] == 'b' || digits[1] == 'B'))
 			base = 2;
 		if (isdigit((unsigned char)digits[0])) {
-			const char *start = base == 10 ? clean : NULL;
 			long long v;
 			if (base == 10) {
-				v = strtoll(start, &end, 10);
+				v = strtoll(clean, &end, 10);
 			} else {
 				v = strtoll(digits + 2, &end, base);
 				if (clean[0] == '-')
@@ -393,7 +387,7 @@ static json_t *resolve_plain(const char *s)
 		}
 		static const char *const specials[] = { ".inf", ".Inf", "inf", "+.inf", "-.inf", "-.Inf", "-inf",
 							 ".nan", ".NaN", "nan", NULL };
-		if (match_re(s, specials)) {
+		if (in_list(s, specials)) {
 			const char *which = strstr(s, "na") || strstr(s, "Na") ? "nan" : s[0] == '-' ? "-inf" : "inf";
 			return json_pack("{s:s}", "$float", which);
 		}

@@ -95,8 +95,6 @@ int worker_start(struct worker *w, char *err, size_t errlen)
 	snprintf(w->python, sizeof(w->python), "%s", str_or(json_string_value(json_object_get(ready, "python")), "?"));
 	w->major = (int)json_integer_value(json_object_get(ready, "major"));
 	w->minor = (int)json_integer_value(json_object_get(ready, "minor"));
-	w->micro = (int)json_integer_value(json_object_get(ready, "micro"));
-	w->refcount_offset = (long)json_integer_value(json_object_get(ready, "refcount_offset"));
 	json_decref(ready);
 	return 0;
 }

@@ -30,11 +30,10 @@ struct worker {
 	pid_t supervisor;       /* the current exercise's supervisor, or 0 */
 	bool in_exercise;
 	char python[128];       /* the embedded Python's version line */
-	int major, minor, micro;
-	long refcount_offset;
+	int major, minor;
 };
 
-#define WORKER_INIT { 0, -1, 0, false, "", 0, 0, 0, 0 }
+#define WORKER_INIT { 0, -1, 0, false, "", 0, 0 }
 
 int worker_start(struct worker *w, char *err, size_t errlen);
 
