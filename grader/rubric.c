@@ -12,80 +12,16 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "kinds.h"
 #include "util.h"
 #include "value.h"
 
 #define RUBRIC_MAX_BYTES (4u << 20)
 
-static const char *const kind_names[CHECK_KIND_COUNT] = {
-	[CHECK_IMPORT] = "import",
-	[CHECK_CALL] = "call",
-	[CHECK_REFCOUNT] = "refcount",
-};
-
 const char *check_kind_name(enum check_kind kind)
 {
-	return kind < CHECK_KIND_COUNT ? kind_names[kind] : "?";
+	return kind < CHECK_KIND_COUNT ? kind_def(kind)->name : "?";
 }
-
-/* ---- the schema ----------------------------------------------------------
- * Each check kind lists the keys it takes besides the common ones.  A key
- * goes either to the child ('spec') or stays with the controller ('expect').
- */
-enum key_type {
-	KEY_STRING,
-	KEY_NUMBER,
-	KEY_INT_LIST,
-	KEY_VALUE,       /* a Python value (see value.h), tags allowed */
-	KEY_VALUE_LIST,
-	KEY_VALUE_MAP,   /* str -> Python value (keyword arguments) */
-	KEY_OUTPUT,      /* "exact text", or {regex: ...} / {contains: ...} */
-	KEY_FUNCTION,    /* "module.name" */
-	KEY_MODULE,      /* "name" */
-};
-
-enum key_dest { TO_SPEC, TO_EXPECT };
-
-struct key_schema {
-	const char *name;
-	enum key_type type;
-	enum key_dest dest;
-	bool required;
-	const char *choices;  /* for strings: "a|b|c", or NULL */
-};
-
-static const struct key_schema import_keys[] = {
-	{ "module", KEY_MODULE, TO_SPEC, true, NULL },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
-};
-
-static const struct key_schema call_keys[] = {
-	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
-	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL },
-	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL },
-	{ "returns", KEY_VALUE, TO_EXPECT, false, NULL },
-	{ "returns_type", KEY_STRING, TO_EXPECT, false, NULL },
-	{ "raises", KEY_STRING, TO_EXPECT, false, NULL },
-	{ "tolerance", KEY_NUMBER, TO_EXPECT, false, NULL },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
-};
-
-static const struct key_schema refcount_keys[] = {
-	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
-	{ "object", KEY_VALUE, TO_SPEC, true, NULL },
-	{ "extra_refs", KEY_INT_LIST, TO_SPEC, false, NULL },
-	{ "hold", KEY_STRING, TO_SPEC, false, "list|attribute|dict" },
-	{ "compare", KEY_STRING, TO_EXPECT, false, "exact|delta" },
-	{ NULL, 0, 0, 0, NULL },
-};
-
-static const struct key_schema *const kind_keys[CHECK_KIND_COUNT] = {
-	[CHECK_IMPORT] = import_keys,
-	[CHECK_CALL] = call_keys,
-	[CHECK_REFCOUNT] = refcount_keys,
-};
 
 static const char *const common_check_keys[] = {
 	"id", "kind", "points", "description", "feedback", "depends_on", "hidden", "partial",
@@ -740,6 +676,54 @@ static int load_feedback(struct loader *l, yaml_node_t *v, json_t **out)
 
 /* ---- checks -------------------------------------------------------------- */
 
+/* YAML as plain JSON (no Python value tags): for keys whose kind reads
+ * them itself (predicates, workloads...). */
+static int to_plain(struct loader *l, yaml_node_t *n, json_t **out, int depth)
+{
+	if (depth > 32)
+		return err_at(l, n, "nested too deeply");
+	if (n->type == YAML_SCALAR_NODE) {
+		if (tag_of(n))
+			return err_at(l, n, "tags are not allowed here");
+		const char *s = scalar(n);
+		*out = is_plain(n) ? resolve_plain(s) : json_string(s);
+		return 0;
+	}
+	if (n->type == YAML_SEQUENCE_NODE) {
+		*out = json_array();
+		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+			json_t *item = NULL;
+			if (to_plain(l, node(l, *it), &item, depth + 1) < 0) {
+				json_decref(*out);
+				*out = NULL;
+				return -1;
+			}
+			json_array_append_new(*out, item);
+		}
+		return 0;
+	}
+	if (n->type == YAML_MAPPING_NODE) {
+		*out = json_object();
+		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+			const char *k = scalar(node(l, p->key));
+			json_t *item = NULL;
+			if (!k) {
+				json_decref(*out);
+				*out = NULL;
+				return err_at(l, node(l, p->key), "keys must be strings");
+			}
+			if (to_plain(l, node(l, p->value), &item, depth + 1) < 0) {
+				json_decref(*out);
+				*out = NULL;
+				return -1;
+			}
+			json_object_set_new(*out, k, item);
+		}
+		return 0;
+	}
+	return err_at(l, n, "unexpected %s", describe(n));
+}
+
 static int load_kind_key(struct loader *l, const struct key_schema *ks, yaml_node_t *v, json_t *dest)
 {
 	json_t *val = NULL;
@@ -809,6 +793,42 @@ static int load_kind_key(struct loader *l, const struct key_schema *ks, yaml_nod
 		}
 		break;
 	}
+	case KEY_BOOL: {
+		bool b = false;
+		if (want_bool(l, v, ks->name, &b) < 0)
+			return -1;
+		val = json_boolean(b);
+		break;
+	}
+	case KEY_STRING_LIST: {
+		char **list = NULL;
+		size_t n = 0;
+		int rc = want_string_list(l, v, ks->name, &list, &n);
+		val = json_array();
+		for (size_t i = 0; i < n; i++) {
+			json_array_append_new(val, json_string(list[i]));
+			free(list[i]);
+		}
+		free(list);
+		if (rc < 0) {
+			json_decref(val);
+			return -1;
+		}
+		break;
+	}
+	case KEY_SIZE: {
+		size_t bytes = 0;
+		const char *s = scalar(v);
+		if (!s || parse_size(s, &bytes) < 0)
+			return err_at(l, v, "'%s' must be a size such as 4096, 64KiB or 1MiB, not %s", ks->name,
+				      s ? s : describe(v));
+		val = json_integer((json_int_t)bytes);
+		break;
+	}
+	case KEY_ANY:
+		if (to_plain(l, v, &val, 0) < 0)
+			return -1;
+		break;
 	case KEY_VALUE:
 		if (to_value(l, v, &val, 0) < 0)
 			return -1;
@@ -895,25 +915,23 @@ static int load_check(struct loader *l, yaml_node_t *m, struct check *c)
 	} else if (!kind) {
 		rc = err_at(l, kind_node, "'kind' must be a string, not %s", describe(kind_node));
 	} else {
-		size_t k = 0;
-		while (k < CHECK_KIND_COUNT && strcmp(kind, kind_names[k]))
-			k++;
-		if (k == CHECK_KIND_COUNT) {
+		int k = kind_by_name(kind);
+		if (k < 0) {
 			char hint[96];
 			const char *names[CHECK_KIND_COUNT + 1] = { 0 };
 			for (size_t i = 0; i < CHECK_KIND_COUNT; i++)
-				names[i] = kind_names[i];
+				names[i] = kind_def((enum check_kind)i)->name;
 			rc = err_at(l, kind_node, "unknown check kind '%s'%s", kind,
 				    suggest(kind, names, NULL, hint, sizeof(hint)));
 		} else {
 			c->kind = (enum check_kind)k;
-			keys = kind_keys[k];
+			keys = kind_def(c->kind)->keys;
 		}
 	}
 
-	const char *allowed[32] = { 0 };
+	const char *allowed[48] = { 0 };
 	size_t na = 0;
-	for (size_t i = 0; keys && keys[i].name && na < 31; i++)
+	for (size_t i = 0; keys && keys[i].name && na < 47; i++)
 		allowed[na++] = keys[i].name;
 	if (keys && check_keys(l, m, "a check", common_check_keys, allowed) < 0)
 		rc = -1;
@@ -959,10 +977,10 @@ static int load_check(struct loader *l, yaml_node_t *m, struct check *c)
 		if (load_kind_key(l, &keys[i], v, keys[i].dest == TO_SPEC ? c->spec : c->expect) < 0)
 			rc = -1;
 	}
-	if (c->kind == CHECK_CALL && keys) {
-		int n = !!json_object_get(c->expect, "returns") + !!json_object_get(c->expect, "raises");
-		if (n > 1)
-			rc = err_at(l, m, "a call check takes 'returns' or 'raises', not both");
+	if (keys && rc == 0 && kind_def(c->kind)->validate) {
+		const char *problem = kind_def(c->kind)->validate(c->spec, c->expect);
+		if (problem)
+			rc = err_at(l, m, "%s", problem);
 	}
 	if (!c->feedback)
 		c->feedback = json_object();

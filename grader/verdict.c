@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kinds.h"
 #include "util.h"
 #include "value.h"
+#include "verdict_kit.h"
 
 static const char *const status_names[STATUS_COUNT] = {
 	"pass", "fail", "error", "timeout", "memory", "crash", "forbidden", "skipped",
@@ -31,12 +33,12 @@ void verdict_set(struct check_result *out, enum check_status status, const char 
 	out->score = status == STATUS_PASS ? out->max_score : 0;
 }
 
-static const char *fb(const struct check *c, const char *key)
+const char *verdict_feedback_text(const struct check *c, const char *key)
 {
 	return json_string_value(json_object_get(c->feedback, key));
 }
 
-static void set_feedback(struct check_result *out, const char *text)
+void verdict_choose_feedback(struct check_result *out, const char *text)
 {
 	out->feedback_chosen = true;
 	free(out->feedback);
@@ -52,7 +54,7 @@ static char *where(const json_t *exc)
 	return xstrdup("");
 }
 
-static char *describe_exception(const json_t *exc)
+char *verdict_describe_exception(const json_t *exc)
 {
 	const char *type = json_string_value(json_object_get(exc, "type"));
 	const char *msg = json_string_value(json_object_get(exc, "message"));
@@ -78,7 +80,7 @@ static const char *signal_text(int sig)
 	}
 }
 
-static char *size_text(size_t bytes)
+char *verdict_size_text(size_t bytes)
 {
 	if (bytes >= (1u << 20) && bytes % (1u << 20) == 0)
 		return xasprintf("%zu MiB", bytes >> 20);
@@ -88,12 +90,12 @@ static char *size_text(size_t bytes)
 }
 
 /* An exception while running student code: memory, exit, or plain. */
-static void exception_verdict(const struct check *c, const json_t *exc, const char *during,
+void verdict_exception(const struct check *c, const json_t *exc, const char *during,
 			      struct check_result *out)
 {
-	char *what = describe_exception(exc);
+	char *what = verdict_describe_exception(exc);
 	if (json_is_true(json_object_get(exc, "memory_error"))) {
-		char *lim = size_text(c->limits.memory_bytes);
+		char *lim = verdict_size_text(c->limits.memory_bytes);
 		verdict_set(out, STATUS_MEMORY, "memory limit (%s) reached %s: %s", lim, during, what);
 		free(lim);
 	} else if (json_is_true(json_object_get(exc, "system_exit"))) {
@@ -167,7 +169,7 @@ static const json_t *envelope(const struct check *c, const json_t *result, struc
 				    module, (int)line, (int)col, str_or(json_string_value(json_object_get(exc, "message")), ""));
 		} else {
 			char *during = xasprintf("while importing %s.py", module);
-			exception_verdict(c, exc, during, out);
+			verdict_exception(c, exc, during, out);
 			free(during);
 		}
 		return NULL;
@@ -213,7 +215,7 @@ static char *first_line(const char *text, size_t max)
 	return xstrndup(text, n);
 }
 
-static void verdict_output(const struct check *c, const json_t *result, const char *stream, const char *when,
+void verdict_output(const struct check *c, const json_t *result, const char *stream, const char *when,
 			   struct check_result *out)
 {
 	const json_t *want = json_object_get(c->expect, "stdout");
@@ -225,19 +227,12 @@ static void verdict_output(const struct check *c, const json_t *result, const ch
 		char *line = first_line(got, 60);
 		verdict_set(out, STATUS_FAIL, "%s %s%s%s%s", when, why, *got ? " (\"" : "", line, *got ? "...\")" : "");
 		free(line);
-		set_feedback(out, fb(c, "fail"));
+		verdict_choose_feedback(out, verdict_feedback_text(c, "fail"));
 	}
 	free(why);
 }
 
-static void decide_import(const struct check *c, const json_t *result, const json_t *obs, struct check_result *out)
-{
-	(void)obs;
-	verdict_set(out, STATUS_PASS, "%s imports cleanly", json_string_value(json_object_get(c->spec, "module")));
-	verdict_output(c, result, "stdout_import", "importing it", out);
-}
-
-static const char *func_name(const struct check *c)
+const char *verdict_function_name(const struct check *c)
 {
 	const char *f = str_or(json_string_value(json_object_get(c->spec, "function")), "?");
 	const char *dot = strrchr(f, '.');
@@ -245,7 +240,7 @@ static const char *func_name(const struct check *c)
 }
 
 /* Shared by kinds that call one function: missing or not callable. */
-static bool function_found(const struct check *c, const json_t *kobs, struct check_result *out)
+bool verdict_function_found(const struct check *c, const json_t *kobs, struct check_result *out)
 {
 	const char *missing = json_string_value(json_object_get(kobs, "missing"));
 	const char *notcall = json_string_value(json_object_get(kobs, "not_callable"));
@@ -255,13 +250,13 @@ static bool function_found(const struct check *c, const json_t *kobs, struct che
 		return false;
 	}
 	if (notcall) {
-		verdict_set(out, STATUS_FAIL, "'%s' is a %s, not a function", func_name(c), notcall);
+		verdict_set(out, STATUS_FAIL, "'%s' is a %s, not a function", verdict_function_name(c), notcall);
 		return false;
 	}
 	return true;
 }
 
-static char *args_text(const struct check *c)
+char *verdict_args_text(const struct check *c)
 {
 	json_t *args = json_object_get(c->spec, "args");
 	char *s = args ? value_repr(args, 120) : xstrdup("[]");
@@ -270,171 +265,6 @@ static char *args_text(const struct check *c)
 	char *inner = n >= 2 ? xstrndup(s + 1, n - 2) : xstrdup("");
 	free(s);
 	return inner;
-}
-
-static void decide_call(const struct check *c, const json_t *result, const json_t *obs, struct check_result *out)
-{
-	const json_t *k = json_object_get(obs, "call");
-	if (!function_found(c, k, out))
-		return;
-	char *args = args_text(c);
-	char *call = xasprintf("%s(%s)", func_name(c), args);
-	free(args);
-	const json_t *exc = json_object_get(k, "exception");
-	const char *raises = json_string_value(json_object_get(c->expect, "raises"));
-	const json_t *returns = json_object_get(k, "returns");
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
-	if (herr) {
-		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
-	} else if (exc) {
-		const char *type = str_or(json_string_value(json_object_get(exc, "type")), "");
-		if (raises && !strcmp(type, raises)) {
-			verdict_set(out, STATUS_PASS, "%s raised %s as expected", call, raises);
-		} else {
-			char *during = xasprintf("calling %s", call);
-			exception_verdict(c, exc, during, out);
-			if (out->status == STATUS_ERROR)
-				out->status = STATUS_FAIL;
-			/* The rubric's "fail" text is about wrong answers, not crashes. */
-			set_feedback(out, fb(c, "error"));
-			free(during);
-		}
-	} else if (raises) {
-		char *got = returns ? value_repr(returns, 80) : xstrdup("a value");
-		verdict_set(out, STATUS_FAIL, "%s returned %s instead of raising %s", call, got, raises);
-		free(got);
-	} else if (!returns) {
-		verdict_set(out, STATUS_FAIL, "%s returned a value the grader cannot compare: %s", call,
-			    str_or(json_string_value(json_object_get(k, "unencodable")), "?"));
-	} else {
-		const json_t *want = json_object_get(c->expect, "returns");
-		const char *want_type = json_string_value(json_object_get(c->expect, "returns_type"));
-		const char *got_type = value_type_name(returns);
-		double tol = json_number_value(json_object_get(c->expect, "tolerance"));
-		char *got = value_repr(returns, 120);
-		if (want_type && strcmp(want_type, got_type)) {
-			verdict_set(out, STATUS_FAIL, "%s returned %s, a %s, not a %s", call, got, got_type, want_type);
-			set_feedback(out, str_or(fb(c, "wrong_type"), fb(c, "fail")));
-		} else if (want && !(tol > 0 ? value_close(want, returns, tol, 0) : value_equal(want, returns))) {
-			char *exp = value_repr(want, 120);
-			const char *exp_type = value_type_name(want);
-			if (strcmp(exp_type, got_type)) {
-				verdict_set(out, STATUS_FAIL, "%s returned %s (a %s), expected %s (a %s)", call, got,
-					    got_type, exp, exp_type);
-				set_feedback(out, str_or(fb(c, "wrong_type"), fb(c, "fail")));
-			} else {
-				verdict_set(out, STATUS_FAIL, "%s returned %s, expected %s", call, got, exp);
-			}
-			free(exp);
-		} else {
-			verdict_set(out, STATUS_PASS, "%s returned %s", call, got);
-		}
-		free(got);
-	}
-	free(call);
-	verdict_output(c, result, "stdout_call", "the call", out);
-}
-
-static const char *holder_text(const struct check *c)
-{
-	const char *how = json_string_value(json_object_get(c->spec, "hold"));
-	return !how || !strcmp(how, "list") ? "in a list" : !strcmp(how, "dict") ? "in a dict" : "in attributes";
-}
-
-static void decide_refcount(const struct check *c, const json_t *result, const json_t *obs, struct check_result *out)
-{
-	(void)result;
-	const json_t *k = json_object_get(obs, "refcount");
-	if (!function_found(c, k, out))
-		return;
-	const json_t *cases = json_object_get(k, "cases");
-	bool delta = !strcmp(str_or(json_string_value(json_object_get(c->expect, "compare")), "exact"), "delta");
-	size_t n = json_array_size(cases), passed = 0;
-	char *first_problem = NULL;
-	long common_diff = 0;
-	bool same_diff = true, wrong_type = false;
-	enum check_status worst = STATUS_FAIL;
-	json_int_t base_answer = 0, base_extra = 0;
-	char *obj = value_repr(json_object_get(c->spec, "object"), 60);
-
-	for (size_t i = 0; i < n; i++) {
-		const json_t *cs = json_array_get(cases, i);
-		json_int_t extra = json_integer_value(json_object_get(cs, "extra"));
-		char *problem = NULL;
-		const json_t *exc = json_object_get(cs, "exception");
-		const json_t *ans = json_object_get(cs, "answer");
-		const char *herr = json_string_value(json_object_get(cs, "harness_error"));
-		if (herr) {
-			problem = xasprintf("grader error: %s", herr);
-			worst = STATUS_ERROR;
-		} else if (exc) {
-			char *what = describe_exception(exc);
-			problem = xasprintf("%s(%s) raised %s", func_name(c), obj, what);
-			free(what);
-			if (json_is_true(json_object_get(exc, "memory_error")))
-				worst = STATUS_MEMORY;
-		} else if (!ans || !json_is_integer(ans)) {
-			char *got = ans ? value_repr(ans, 60) : xstrdup("?");
-			problem = xasprintf("%s(%s) returned %s, a %s, not an int", func_name(c), obj, got,
-					    ans ? value_type_name(ans) : str_or(json_string_value(json_object_get(cs, "type")), "?"));
-			free(got);
-			wrong_type = true;
-		} else {
-			json_int_t a = json_integer_value(ans);
-			json_int_t truth = json_integer_value(json_object_get(cs, "truth"));
-			bool ok;
-			long diff;
-			if (delta) {
-				if (i == 0) {
-					base_answer = a;
-					base_extra = extra;
-				}
-				diff = (long)((a - base_answer) - (extra - base_extra));
-				ok = diff == 0;
-			} else {
-				diff = (long)(a - truth);
-				ok = diff == 0;
-			}
-			if (ok) {
-				passed++;
-			} else {
-				if (delta)
-					problem = xasprintf("with %d extra references %s, %s(%s) grew by %d instead of %d",
-							    (int)extra, holder_text(c), func_name(c), obj,
-							    (int)(a - base_answer), (int)(extra - base_extra));
-				else
-					problem = xasprintf("with %d extra reference%s %s, %s(%s) returned %d; the true count is %d (off by %+ld)",
-							    (int)extra, extra == 1 ? "" : "s", holder_text(c), func_name(c), obj,
-							    (int)a, (int)truth, diff);
-				if (common_diff == 0)
-					common_diff = diff;
-				else if (common_diff != diff)
-					same_diff = false;
-			}
-		}
-		if (problem && !first_problem)
-			first_problem = problem;
-		else
-			free(problem);
-	}
-	if (n && passed == n) {
-		verdict_set(out, STATUS_PASS, "%s(%s) is right in all %zu case%s", func_name(c), obj, n, n == 1 ? "" : "s");
-	} else {
-		verdict_set(out, worst, "%s", first_problem ? first_problem : "no cases ran");
-		if (c->partial && n && worst == STATUS_FAIL)
-			out->score = out->max_score * (double)passed / (double)n;
-		const char *text = NULL;
-		if (wrong_type)
-			text = fb(c, "wrong_type");
-		if (!text && same_diff && common_diff) {
-			char key[32];
-			snprintf(key, sizeof(key), "%+ld", common_diff);
-			text = json_string_value(json_object_get(json_object_get(c->feedback, "off_by"), key));
-		}
-		set_feedback(out, text ? text : fb(c, "fail"));
-	}
-	free(first_problem);
-	free(obj);
 }
 
 static const char *status_feedback_key(enum check_status s)
@@ -473,16 +303,15 @@ void verdict_decide(const struct check *c, const json_t *result, struct check_re
 	out->output = combined_output(result);
 	const json_t *obs = envelope(c, result, out);
 	if (obs) {
-		switch (c->kind) {
-		case CHECK_IMPORT: decide_import(c, result, obs, out); break;
-		case CHECK_CALL: decide_call(c, result, obs, out); break;
-		case CHECK_REFCOUNT: decide_refcount(c, result, obs, out); break;
-		default: verdict_set(out, STATUS_ERROR, "grader error: unknown check kind"); break;
-		}
+		const struct kind_def *kd = kind_def(c->kind);
+		json_t *none = json_object();
+		const json_t *kobs = json_object_get(obs, kd->name);
+		kd->decide(c, result, kobs ? kobs : none, out);
+		json_decref(none);
 	}
 	/* Feedback named for the outcome, unless the kind chose a sharper one. */
 	if (!out->feedback_chosen) {
 		const char *key = status_feedback_key(out->status);
-		set_feedback(out, key ? fb(c, key) : NULL);
+		verdict_choose_feedback(out, key ? verdict_feedback_text(c, key) : NULL);
 	}
 }

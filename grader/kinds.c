@@ -1,0 +1,26 @@
+#include "kinds.h"
+
+#include <string.h>
+
+extern const struct kind_def kind_import;
+extern const struct kind_def kind_call;
+extern const struct kind_def kind_refcount;
+
+static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
+	[CHECK_IMPORT] = &kind_import,
+	[CHECK_CALL] = &kind_call,
+	[CHECK_REFCOUNT] = &kind_refcount,
+};
+
+const struct kind_def *kind_def(enum check_kind kind)
+{
+	return kinds[kind];
+}
+
+int kind_by_name(const char *name)
+{
+	for (size_t i = 0; i < CHECK_KIND_COUNT; i++)
+		if (!strcmp(kinds[i]->name, name))
+			return (int)i;
+	return -1;
+}

@@ -1,0 +1,75 @@
+/*
+ * kinds.h - the check kinds: one table entry and one file (kind_NAME.c) each.
+ *
+ * A kind is three things that must agree: the rubric keys it takes (and
+ * whether each goes to the check child, 'spec', or stays with the
+ * controller, 'expect'), what the check child observes, and how the
+ * controller decides from those observations.  Keeping them in one file
+ * per kind keeps them agreeing.
+ *
+ * The observation a child sends back holds the kind's own object under the
+ * kind's name: {"import": {...}, "call": {...}}.  'observe' fills that
+ * object; 'decide' receives it (after verdict.c has checked the envelope:
+ * timeouts, crashes, tampering, import failures).
+ *
+ * Adding a kind: an enum entry in rubric.h, a file kind_NAME.c defining
+ * 'const struct kind_def kind_NAME', its line in kinds.c, docs/rubrics.md.
+ */
+#ifndef GRADE_KINDS_H
+#define GRADE_KINDS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "result.h"
+#include "rubric.h"
+
+enum key_type {
+	KEY_STRING,
+	KEY_NUMBER,
+	KEY_BOOL,
+	KEY_INT_LIST,
+	KEY_STRING_LIST,
+	KEY_VALUE,       /* a Python value (see value.h), tags allowed */
+	KEY_VALUE_LIST,
+	KEY_VALUE_MAP,   /* str -> Python value (keyword arguments) */
+	KEY_OUTPUT,      /* "exact text", or {regex: ...} / {contains: ...} */
+	KEY_FUNCTION,    /* "module.name" */
+	KEY_MODULE,      /* "name" */
+	KEY_SIZE,        /* "64KiB", "1MiB", 4096: bytes, stored as an integer */
+	KEY_ANY,         /* any YAML: plain JSON, for kinds that validate it themselves */
+};
+
+enum key_dest { TO_SPEC, TO_EXPECT };
+
+struct key_schema {
+	const char *name;
+	enum key_type type;
+	enum key_dest dest;
+	bool required;
+	const char *choices;  /* for strings: "a|b|c", or NULL */
+};
+
+struct kind_def {
+	const char *name;
+	const struct key_schema *keys;   /* terminated by { NULL } */
+	/* Rules across keys, checked when the rubric loads: NULL when the check
+	 * is well formed, else what is wrong (reported at the check). */
+	const char *(*validate)(const json_t *spec, const json_t *expect);
+	/* In the check child, with the student's module imported (new
+	 * reference held by the caller).  NULL: the import is the whole check. */
+	void (*observe)(PyObject *module, const json_t *spec, json_t *obs);
+	/* In the controller: 'kobs' is the kind's object from the observation
+	 * (never NULL: an empty object when the child sent none), 'result' the
+	 * whole supervisor result (output, times...). */
+	void (*decide)(const struct check *c, const json_t *result, const json_t *kobs, struct check_result *out);
+};
+
+/* The kind's definition; never NULL for kind < CHECK_KIND_COUNT. */
+const struct kind_def *kind_def(enum check_kind kind);
+/* Looks a kind up by its rubric name; -1 when there is none. */
+int kind_by_name(const char *name);
+
+#endif
