@@ -296,6 +296,109 @@ static char *combined_output(const json_t *result)
 	return s;
 }
 
+/* ---- what the audit hook refused --------------------------------------------------------------------------- */
+
+/* "PATH (read)" -> PATH, without the mode the hook appends to file events; a new string. */
+static char *violation_path(const char *detail, bool *write)
+{
+	size_t n = strlen(detail);
+	*write = n > 8 && !strcmp(detail + n - 8, " (write)");
+	if (*write)
+		return xstrndup(detail, n - 8);
+	if (n > 7 && !strcmp(detail + n - 7, " (read)"))
+		return xstrndup(detail, n - 7);
+	return xstrdup(detail);
+}
+
+/* One audit record in words: "ctypes imported", "opening '/etc/passwd' for reading", "subprocess.Popen ('sh')". */
+static char *describe_violation(const json_t *v)
+{
+	const char *event = str_or(json_string_value(json_object_get(v, "event")), "?");
+	const char *detail = str_or(json_string_value(json_object_get(v, "detail")), "");
+	bool write = false;
+	char *path = violation_path(detail, &write);
+	char *s;
+	if (!strcmp(event, "import"))
+		s = xasprintf("%s imported", *detail ? detail : "a module");
+	else if (!strcmp(event, "open"))
+		s = xasprintf("opening '%s' for %s", path, write ? "writing" : "reading");
+	else if (!strncmp(event, "os.", 3) && strcmp(path, detail))	/* a file event: the hook named a mode */
+		s = xasprintf("%s on '%s'", event, path);
+	else if (!strcmp(event, "socket.__new__"))
+		s = xasprintf("creating a socket (address family %s)", *detail ? detail : "?");
+	else if (!strncmp(event, "_thread.", 8))
+		s = xstrdup("starting a thread");
+	else if (!strcmp(event, "code.__new__"))
+		s = xstrdup("building a code object");
+	else if (*detail)
+		s = xasprintf("%s ('%.80s%s')", event, detail, strlen(detail) > 80 ? "..." : "");
+	else
+		s = xstrdup(event);
+	free(path);
+	return s;
+}
+
+static char *violation_where(const json_t *v)
+{
+	const char *file = json_string_value(json_object_get(v, "file"));
+	json_int_t line = json_integer_value(json_object_get(v, "line"));
+	if (file && *file && line > 0)
+		return xasprintf(" at %s:%d", file, (int)line);
+	if (file && *file)
+		return xasprintf(" in %s", file);
+	return xstrdup("");
+}
+
+/*
+ * The audit hook's records in the observation ("violations", "violations_dropped").  A forbidden one decides the
+ * check, whatever the kind made of its answer: the code did something no solution needs, and what it returned
+ * may have been obtained that way.  Refused reads (forbidden = false) are what the standard library also does
+ * when it probes optional files, so they only explain a check that went wrong anyway.
+ */
+static void apply_violations(const json_t *obs, struct check_result *out)
+{
+	const json_t *list = json_object_get(obs, "violations");
+	size_t n = json_array_size(list), forbidden = 0, refused = 0;
+	size_t dropped = (size_t)json_integer_value(json_object_get(obs, "violations_dropped"));
+	const json_t *first_forbidden = NULL, *first_refused = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const json_t *v = json_array_get(list, i);
+		if (json_is_true(json_object_get(v, "forbidden"))) {
+			if (!forbidden++)
+				first_forbidden = v;
+		} else if (!refused++) {
+			first_refused = v;
+		}
+	}
+	if (out->status == STATUS_SKIPPED)
+		return;
+	if (first_forbidden) {
+		char *what = describe_violation(first_forbidden);
+		char *at = violation_where(first_forbidden);
+		size_t more = forbidden - 1 + dropped;
+		char extra[32] = "";
+		if (more)
+			snprintf(extra, sizeof(extra), " (+%zu more)", more);
+		verdict_set(out, STATUS_FORBIDDEN, "forbidden: %s%s%s", what, at, extra);
+		/* The kind's feedback was about an answer; this outcome has its own. */
+		out->feedback_chosen = false;
+		free(what);
+		free(at);
+		return;
+	}
+	if (first_refused && out->status != STATUS_PASS) {
+		bool write = false;
+		char *path = violation_path(str_or(json_string_value(json_object_get(first_refused, "detail")), ""), &write);
+		char *msg = xasprintf("%s; note: refused to %s '%s'%s", str_or(out->message, ""),
+				      !strcmp(str_or(json_string_value(json_object_get(first_refused, "event")), ""), "open")
+					      ? "open" : "access",
+				      path, refused + dropped > 1 ? " and others" : "");
+		free(out->message);
+		out->message = msg;
+		free(path);
+	}
+}
+
 void verdict_decide(const struct check *c, const json_t *result, struct check_result *out)
 {
 	out->seconds = json_number_value(json_object_get(result, "wall"));
@@ -309,6 +412,7 @@ void verdict_decide(const struct check *c, const json_t *result, struct check_re
 		kd->decide(c, result, kobs ? kobs : none, out);
 		json_decref(none);
 	}
+	apply_violations(json_object_get(result, "observation"), out);
 	/* Feedback named for the outcome, unless the kind chose a sharper one. */
 	if (!out->feedback_chosen) {
 		const char *key = status_feedback_key(out->status);
