@@ -802,6 +802,12 @@ int audit_arm(const struct audit_policy *p)
 	return 0;
 }
 
+void audit_clear_violations(void)
+{
+	n_violations = n_dropped = 0;
+	memset(violations, 0, sizeof(violations));
+}
+
 void audit_disarm(void)
 {
 	policy.armed = false;

@@ -86,6 +86,9 @@ struct audit_violation {
 
 #define AUDIT_MAX_VIOLATIONS 32
 
+/* Forgets the violations recorded so far (between checks that share a child); the hook stays armed. */
+void audit_clear_violations(void);
+
 /* The violations recorded since audit_arm(), oldest first, in static memory (borrowed; valid until the next
  * audit_arm()).  Returns how many are stored; *dropped (if not NULL) receives how many more happened but did not
  * fit. */

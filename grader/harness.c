@@ -1,14 +1,18 @@
 #include "harness.h"
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "kinds.h"
 #include "observe.h"
-#include "pyhost.h"
 #include "proto.h"
+#include "pyhost.h"
+#include "sandbox.h"
 #include "util.h"
 
 /* The state of one check child.  Static: there is exactly one per process. */
@@ -16,49 +20,61 @@ static struct {
 	const struct compiled_module *modules;
 	size_t n_modules;
 	const struct harness_io *io;
-	json_t *observation;   /* what we send back */
+	json_t *observation;   /* what we send back for the current check */
+	json_t *imports;       /* module name -> its import observation, kept for later checks */
+	bool stdout_switched;  /* fd 1 now goes to the "call" pipe */
 } H;
 
-static PyObject *find_compiled(const char *name, const struct compiled_module **out)
-{
-	for (size_t i = 0; i < H.n_modules; i++) {
-		if (!strcmp(H.modules[i].name, name)) {
-			*out = &H.modules[i];
-			return H.modules[i].code;
-		}
-	}
-	*out = NULL;
-	return NULL;
-}
-
-/* Imports the student's module; records the outcome under "import".
- * Returns a new reference to the module, or NULL. */
+/* Imports the student's module once per child; every check records the
+ * outcome under "import" (a failed import is not retried: its students'
+ * code already ran once in this process).  Returns a new reference to the
+ * module, or NULL. */
 static PyObject *import_student(const char *name)
 {
+	json_t *cached = json_object_get(H.imports, name); /* borrowed */
+	if (cached) {
+		json_object_set(H.observation, "import", cached);
+		if (!json_is_true(json_object_get(cached, "ok")))
+			return NULL;
+		PyObject *mod = PyDict_GetItemString(PyImport_GetModuleDict(), name); /* borrowed */
+		if (mod && PyModule_Check(mod))
+			return Py_NewRef(mod);
+		/* The student's code removed it from sys.modules: what it left is
+		 * what later checks get, as in any program. */
+		PyErr_Clear();
+		json_t *gone = json_pack("{s:s, s:b, s:o}", "module", name, "ok", 0, "exception",
+					 json_pack("{s:s, s:s}", "type", "ImportError", "message",
+						   "the module removed itself from sys.modules"));
+		json_object_set_new(H.observation, "import", gone);
+		return NULL;
+	}
 	const struct compiled_module *cm = NULL;
-	PyObject *code = find_compiled(name, &cm);
+	for (size_t i = 0; i < H.n_modules && !cm; i++)
+		if (!strcmp(H.modules[i].name, name))
+			cm = &H.modules[i];
 	json_t *imp = json_pack("{s:s}", "module", name);
-	json_object_set_new(H.observation, "import", imp);
+	json_object_set_new(H.imports, name, imp);
+	json_object_set(H.observation, "import", imp);
 	if (!cm) {
 		json_object_set_new(imp, "ok", json_false());
 		json_object_set_new(imp, "missing", json_true());
 		return NULL;
 	}
-	if (!code) {
+	if (!cm->code) {
 		json_object_set_new(imp, "ok", json_false());
 		json_object_set_new(imp, "exception", json_incref(cm->error));
 		return NULL;
 	}
-	/* Already imported (by another student module)? */
-	PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
-	PyObject *mod = PyDict_GetItemString(modules, name); /* borrowed */
+	/* Already imported by another student module? */
+	PyObject *mod = PyDict_GetItemString(PyImport_GetModuleDict(), name); /* borrowed */
 	if (mod && PyModule_Check(mod)) {
 		json_object_set_new(imp, "ok", json_true());
 		return Py_NewRef(mod);
 	}
+	PyErr_Clear();
 	struct py_exception exc;
 	double t0 = now_seconds();
-	mod = pyhost_exec_module(name, code, cm->file, &exc); /* new */
+	mod = pyhost_exec_module(name, cm->code, cm->file, &exc); /* new */
 	json_object_set_new(imp, "seconds", json_real(now_seconds() - t0));
 	if (!mod) {
 		json_object_set_new(imp, "ok", json_false());
@@ -71,26 +87,50 @@ static PyObject *import_student(const char *name)
 
 /* ---- the frame ------------------------------------------------------------ */
 
-_Noreturn static void finish(int code)
+/* Adds what the audit hook refused during this check, then clears it. */
+static void add_violations(json_t *obs)
+{
+	const struct audit_violation *v = NULL;
+	size_t dropped = 0;
+	size_t n = audit_violations(&v, &dropped);
+	if (!n)
+		return;
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:b}", "event", v[i].event, "detail",
+						      v[i].detail, "file", v[i].file, "line", v[i].line,
+						      "forbidden", v[i].forbidden));
+	json_object_set_new(obs, "violations", list);
+	if (dropped)
+		json_object_set_new(obs, "violations_dropped", json_integer((json_int_t)dropped));
+	audit_clear_violations();
+}
+
+static void send_frame(const unsigned char *nonce)
 {
 	pyhost_flush_stdio();
+	add_violations(H.observation);
+	if (H.io->sandbox)
+		json_object_set(H.observation, "sandbox", H.io->sandbox);
 	char *text = json_dumps(H.observation, JSON_COMPACT | JSON_ENSURE_ASCII);
-	if (text) {
-		size_t len = strlen(text);
-		size_t total = 2 * HARNESS_NONCE_LEN + 4 + len;
-		unsigned char *frame = xmalloc(total);
-		memcpy(frame, H.io->nonce, HARNESS_NONCE_LEN);
-		frame[HARNESS_NONCE_LEN + 0] = (unsigned char)(len >> 24);
-		frame[HARNESS_NONCE_LEN + 1] = (unsigned char)(len >> 16);
-		frame[HARNESS_NONCE_LEN + 2] = (unsigned char)(len >> 8);
-		frame[HARNESS_NONCE_LEN + 3] = (unsigned char)len;
-		memcpy(frame + HARNESS_NONCE_LEN + 4, text, len);
-		memcpy(frame + HARNESS_NONCE_LEN + 4 + len, H.io->nonce, HARNESS_NONCE_LEN);
-		write_all(H.io->result_fd, frame, total);
-	}
-	/* _exit: no atexit handlers, no __del__ at shutdown, no flushing of
-	 * streams the student may have replaced. */
-	_exit(code);
+	if (!text)
+		_exit(3);
+	size_t len = strlen(text);
+	size_t total = 2 * HARNESS_NONCE_LEN + 4 + len;
+	unsigned char *frame = xmalloc(total);
+	memcpy(frame, nonce, HARNESS_NONCE_LEN);
+	frame[HARNESS_NONCE_LEN + 0] = (unsigned char)(len >> 24);
+	frame[HARNESS_NONCE_LEN + 1] = (unsigned char)(len >> 16);
+	frame[HARNESS_NONCE_LEN + 2] = (unsigned char)(len >> 8);
+	frame[HARNESS_NONCE_LEN + 3] = (unsigned char)len;
+	memcpy(frame + HARNESS_NONCE_LEN + 4, text, len);
+	memcpy(frame + HARNESS_NONCE_LEN + 4 + len, nonce, HARNESS_NONCE_LEN);
+	/* The sandbox lets only this call write the result descriptor. */
+	int rc = sandbox_write_result(H.io->result_fd, frame, total);
+	free(frame);
+	free(text);
+	if (rc < 0)
+		_exit(3);
 }
 
 static const char *module_of(const json_t *spec, char *out, size_t outlen)
@@ -106,53 +146,97 @@ static const char *module_of(const json_t *spec, char *out, size_t outlen)
 	return out;
 }
 
-_Noreturn void harness_run(const char *request, size_t len, const struct compiled_module *modules,
-			   size_t n_modules, const struct harness_io *io)
+/* Runs one check into H.observation. */
+static void run_check(const json_t *req)
+{
+	const char *kind = json_string_value(json_object_get(req, "kind"));
+	const json_t *spec = json_object_get(req, "spec");
+	if (!kind || !spec) {
+		observe_harness_error(H.observation, "malformed check request");
+		return;
+	}
+	char modname[128];
+	module_of(spec, modname, sizeof(modname));
+	PyObject *module = import_student(modname); /* new */
+	pyhost_flush_stdio();
+	/* Output from here on belongs to the calls, not to the import. */
+	if (!H.stdout_switched) {
+		dup2(H.io->stdout_call_fd, 1);
+		H.stdout_switched = true;
+	}
+	if (!module)
+		return;
+	int k = kind_by_name(kind);
+	if (k < 0) {
+		observe_harness_error(H.observation, "unknown check kind");
+	} else if (kind_def((enum check_kind)k)->observe) {
+		json_t *obs = json_object();
+		json_object_set_new(H.observation, kind, obs);
+		kind_def((enum check_kind)k)->observe(module, spec, obs);
+	}
+	Py_DECREF(module);
+	PyErr_Clear();
+}
+
+/* Reads exactly len bytes; false at end of input or on error. */
+static bool read_exact(int fd, void *dst, size_t len)
+{
+	unsigned char *p = dst;
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+_Noreturn void harness_serve(const struct compiled_module *modules, size_t n_modules, const struct harness_io *io)
 {
 	H.modules = modules;
 	H.n_modules = n_modules;
 	H.io = io;
-	H.observation = json_object();
+	H.imports = json_object();
 
-	json_t *req = json_loadb(request, len, 0, NULL);
-	const char *kind = json_string_value(json_object_get(req, "kind"));
-	const json_t *spec = json_object_get(req, "spec");
-	if (!req || !kind || !spec) {
-		json_object_set_new(H.observation, "harness_error", json_string("malformed check request"));
-		finish(0);
-	}
-	if (pyhost_setup_stdio() < 0) {
-		json_object_set_new(H.observation, "harness_error", json_string("cannot set up sys.stdout"));
-		finish(0);
-	}
-	/* Student files import each other from the submission directory. */
+	bool stdio_ok = pyhost_setup_stdio() == 0;
+	/* Student files import each other from the scratch directory. */
 	PyObject *path = PySys_GetObject("path"); /* borrowed */
-	PyObject *dir = PyUnicode_FromString(io->submission_dir); /* new */
+	PyObject *dir = PyUnicode_FromString(io->module_dir); /* new */
 	if (path && dir && PyList_Check(path))
 		PyList_Append(path, dir);
 	Py_XDECREF(dir);
 	PyErr_Clear();
 
-	char modname[128];
-	module_of(spec, modname, sizeof(modname));
-	PyObject *module = import_student(modname); /* new */
-	pyhost_flush_stdio();
-	/* Output from here on belongs to the call, not to the import. */
-	dup2(io->stdout_call_fd, 1);
-	if (!module)
-		finish(0);
+	for (;;) {
+		unsigned char nonce[HARNESS_NONCE_LEN], head[4];
+		if (!read_exact(io->request_fd, nonce, sizeof(nonce)) || !read_exact(io->request_fd, head, 4))
+			_exit(0);
+		size_t len = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) | ((size_t)head[2] << 8) | head[3];
+		if (len > HARNESS_REQUEST_MAX)
+			_exit(3);
+		char *request = xmalloc(len + 1);
+		if (!read_exact(io->request_fd, request, len))
+			_exit(0);
+		json_t *req = json_loadb(request, len, 0, NULL);
+		explicit_bzero(request, len);
+		free(request);
 
-	/* "import" needs nothing beyond the import itself. */
-	if (strcmp(kind, "import")) {
-		json_t *obs = json_object();
-		json_object_set_new(H.observation, kind, obs);
-		int k = kind_by_name(kind);
-		if (k >= 0 && kind_def((enum check_kind)k)->observe)
-			kind_def((enum check_kind)k)->observe(module, spec, obs);
-		else if (k < 0)
-			observe_harness_error(obs, "unknown check kind");
+		H.observation = json_object();
+		if (io->fatal)
+			observe_harness_error(H.observation, io->fatal);
+		else if (!stdio_ok)
+			observe_harness_error(H.observation, "cannot set up sys.stdout");
+		else if (!req)
+			observe_harness_error(H.observation, "malformed check request");
+		else
+			run_check(req);
+		json_decref(req);
+		send_frame(nonce);
+		explicit_bzero(nonce, sizeof(nonce));
+		json_decref(H.observation);
+		H.observation = NULL;
 	}
-	Py_DECREF(module);
-	PyErr_Clear();
-	finish(0);
 }

@@ -1,16 +1,21 @@
 /*
  * harness.h - what runs inside a check child.
  *
- * The supervisor forks a child per check; the child calls harness_run(),
- * which never returns.  The child reads nothing from the controller but
- * its own request (handed over in memory by the fork), runs the student's
- * module and the check, and writes one frame to the result descriptor:
+ * The supervisor starts a child (sandboxed: sandbox.h) that serves the
+ * checks of one exercise in sequence.  For each check the supervisor
+ * writes a request to the child's request descriptor:
  *
- *     nonce (16 bytes) | length (4 bytes, big-endian) | JSON | nonce
+ *     nonce (16 bytes) | length (4 bytes, big-endian) | JSON {"kind", "spec"}
  *
- * The nonce was drawn by the supervisor just before the fork and is known
- * to no Python object, so bytes that student code writes to the result
- * descriptor cannot pass for the grader's frame.
+ * and the child answers with one frame on its result descriptor:
+ *
+ *     nonce | length (4 bytes, big-endian) | JSON observation | nonce
+ *
+ * The supervisor draws a fresh nonce per check and sends the next request
+ * only after the previous answer: student code, which runs only while a
+ * check runs, never sees a later check's inputs, and bytes it writes to the
+ * result descriptor cannot pass for the grader's frame.  No student code
+ * runs between checks: the child waits in C for the next request.
  */
 #ifndef GRADE_HARNESS_H
 #define GRADE_HARNESS_H
@@ -18,9 +23,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define HARNESS_NONCE_LEN 16
+#define HARNESS_REQUEST_MAX (1u << 20)
 
 /* A student file compiled by the supervisor before any fork. */
 struct compiled_module {
@@ -31,14 +38,16 @@ struct compiled_module {
 };
 
 struct harness_io {
-	int stdout_call_fd;    /* fd 1 is switched to it once imports are done */
+	int stdout_call_fd;    /* fd 1 is switched to it once the first import is done */
 	int result_fd;
-	unsigned char nonce[HARNESS_NONCE_LEN];
-	const char *submission_dir;
+	int request_fd;
+	const char *module_dir;   /* the scratch copy of the submission, appended to sys.path */
+	json_t *sandbox;          /* the layers applied, sent with every observation (borrowed), or NULL */
+	const char *fatal;        /* set when the sandbox could not be entered: every check reports it and no
+				   * student code runs */
 };
 
-/* Runs the check described by the JSON request text and _exit()s. */
-_Noreturn void harness_run(const char *request, size_t len, const struct compiled_module *modules,
-			   size_t n_modules, const struct harness_io *io);
+/* Serves check requests until the request descriptor ends, then _exit()s. */
+_Noreturn void harness_serve(const struct compiled_module *modules, size_t n_modules, const struct harness_io *io);
 
 #endif

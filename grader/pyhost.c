@@ -1,5 +1,7 @@
 #include "pyhost.h"
 
+#include "audit.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -90,6 +92,13 @@ int pyhost_start(char *err, size_t errlen)
 	config.install_signal_handlers = 0;
 	config.buffered_stdio = 0;
 	config.safe_path = 1;
+	/* The audit hook goes in before the interpreter exists, so that no
+	 * Python code can ever remove it (audit.h); it stays idle until a check
+	 * child arms it. */
+	if (audit_install() < 0) {
+		PyConfig_Clear(&config);
+		return fail(err, errlen, "cannot install the audit hook");
+	}
 	PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, "grade");
 	if (!PyStatus_Exception(status))
 		status = Py_InitializeFromConfig(&config);
@@ -134,6 +143,10 @@ int pyhost_start(char *err, size_t errlen)
 	pyhost.minor = PY_MINOR_VERSION;
 	pyhost.micro = PY_MICRO_VERSION;
 	read_paths();
+	if (audit_prepare() < 0) {
+		PyErr_Clear();
+		return fail(err, errlen, "cannot prepare the audit hook");
+	}
 
 	/* Collect now and freeze what survives: children forked later neither
 	 * re-scan nor dirty (copy) these pages through gc. */

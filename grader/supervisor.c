@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +10,8 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,9 @@
 #include "harness.h"
 #include "proto.h"
 #include "pyhost.h"
+#include "sandbox.h"
+#include "scratch.h"
+#include "audit.h"
 #include "util.h"
 
 #define SOURCE_MAX_BYTES (1u << 20)
@@ -28,6 +32,10 @@
 static struct compiled_module *modules;
 static size_t n_modules;
 static const char *submission_dir;
+static char *scratch_dir;                 /* the copy the checks see */
+static struct sandbox_layers layers;      /* what this supervisor can apply */
+static const char *const *read_paths;     /* read-only paths for every check */
+static struct sandbox_policy policy;
 
 static int send_json(int fd, json_t *msg)
 {
@@ -71,10 +79,11 @@ struct sink {
 	struct buf buf;
 };
 
+/* Reads what is there without blocking; closes the sink at end of file. */
 static void drain(struct sink *s)
 {
 	char chunk[65536];
-	for (;;) {
+	while (s->fd >= 0) {
 		ssize_t n = read(s->fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -89,76 +98,219 @@ static void drain(struct sink *s)
 	}
 }
 
-static void set_limit(int resource, rlim_t soft, rlim_t hard)
+static void sink_reset(struct sink *s, size_t cap)
 {
-	struct rlimit rl = { soft, hard };
-	setrlimit(resource, &rl);
+	buf_release(&s->buf);
+	s->buf = (struct buf)BUF_INIT(cap);
 }
 
-/* In the child, between fork and the harness: descriptors and limits.
- * The child keeps 0-2 and its two protocol pipes, renumbered to 3 and 4;
- * everything else (the controller's channel above all) is closed. */
-static void child_setup(int out_import, int err_fd, struct harness_io *io, double cpu, size_t memory)
+static void sink_close(struct sink *s)
 {
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	buf_release(&s->buf);
+}
+
+/*
+ * The check child: one serves the checks of this exercise in sequence, as
+ * long as they agree on its memory limit and it stays healthy.  A timeout,
+ * a crash, an early exit or tampering ends it; the next check gets a fresh
+ * one.
+ */
+enum { SINK_IMPORT, SINK_CALL, SINK_ERR, SINK_RESULT, N_SINKS };
+
+static struct child {
+	pid_t pid;                 /* 0: none */
+	int pidfd;
+	int request_fd;
+	struct sink sinks[N_SINKS];
+	size_t memory;
+	double cpu_cap;            /* its RLIMIT_CPU: a backstop; checks are timed from here */
+	clockid_t cpu_clock;
+	bool has_cpu_clock;
+	int checks;                /* checks it has answered */
+	size_t output;             /* the output cap it was started with */
+} child = { .pid = 0, .pidfd = -1, .request_fd = -1 };
+
+/* RLIMIT_CPU of a child: enough for many checks, so that the supervisor,
+ * which times each check on the child's CPU clock, is what ends one. */
+#define CHILD_CPU_CAP_MIN 60.0
+
+/* The child's CPU time so far, or -1 when it cannot be read. */
+static double child_cpu_seconds(void)
+{
+	struct timespec ts;
+	if (!child.has_cpu_clock || clock_gettime(child.cpu_clock, &ts) < 0)
+		return -1;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* As pid 1 of its namespace the child ignores the signals it raises at
+ * itself without a handler, so abort() would end in a misleading SIGSEGV.
+ * This handler makes it an exit status the supervisor turns back into
+ * SIGABRT. */
+#define ABORT_EXIT_STATUS (128 + SIGABRT)
+
+static void abort_handler(int sig)
+{
+	(void)sig;
+	_exit(ABORT_EXIT_STATUS);
+}
+
+/* In the child, between sandbox_spawn() and the harness: descriptors, the
+ * sandbox, the audit hook.  Numbering: 0 /dev/null, 1 import output,
+ * 2 stderr, 3 call output, 4 result, 5 requests. */
+_Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res, int p_req)
+{
+	static char fatal[256];
+	struct harness_io io = { .stdout_call_fd = 3, .result_fd = 4, .request_fd = 5, .module_dir = scratch_dir };
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_import, 1) < 0 || dup2(err_fd, 2) < 0)
+	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p_import, 1) < 0 || dup2(p_err, 2) < 0)
 		_exit(3);
-	/* Move the pipes out of the way first: they may already sit on 3 or 4. */
-	int call = fcntl(io->stdout_call_fd, F_DUPFD_CLOEXEC, 10);
-	int res = fcntl(io->result_fd, F_DUPFD_CLOEXEC, 10);
-	if (call < 0 || res < 0 || dup3(call, 3, O_CLOEXEC) < 0 || dup3(res, 4, O_CLOEXEC) < 0)
-		_exit(3);
-	io->stdout_call_fd = 3;
-	io->result_fd = 4;
-	syscall(SYS_close_range, 5, ~0U, 0);
-	if (chdir(submission_dir) < 0)
-		_exit(3);
-	rlim_t cpu_soft = (rlim_t)ceil(cpu);
-	set_limit(RLIMIT_CPU, cpu_soft, cpu_soft + 1);
-	set_limit(RLIMIT_CORE, 0, 0);
-#if !defined(__SANITIZE_ADDRESS__)
-	/* AddressSanitizer reserves terabytes of shadow memory up front. */
-	if (memory)
-		set_limit(RLIMIT_AS, (rlim_t)memory, (rlim_t)memory);
-#else
-	(void)memory;
-#endif
+	/* Move the pipes out of the way first: they may already sit on 3 to 5. */
+	int fds[3] = { p_call, p_res, p_req };
+	for (int i = 0; i < 3; i++)
+		if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
+			_exit(3);
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], 3 + i) < 0)
+			_exit(3);
+	syscall(SYS_close_range, 6, ~0U, 0);
+	if (getpid() == 1)
+		signal(SIGABRT, abort_handler);
+
+	struct sandbox_layers applied;
+	if (sandbox_enter(&policy, &layers, &applied, fatal, sizeof(fatal)) < 0) {
+		/* Fail closed: every check of this child reports it, no student
+		 * code runs. */
+		io.fatal = fatal;
+	} else {
+		io.sandbox = json_array();
+		for (int i = 0; i < SANDBOX_NLAYERS; i++)
+			if (applied.on[i])
+				json_array_append_new(io.sandbox, json_string(sandbox_layer_name((enum sandbox_layer)i)));
+		struct audit_policy ap = { .scratch_dir = scratch_dir, .read_paths = read_paths,
+					   .allow_threads = policy.allow_threads, .result_fd = 4 };
+		if (audit_arm(&ap) < 0) {
+			PyErr_Clear();
+			snprintf(fatal, sizeof(fatal), "cannot arm the audit hook");
+			io.fatal = fatal;
+		}
+	}
+	harness_serve(modules, n_modules, &io);
 }
 
-static json_t *read_frame(struct sink *res, const unsigned char *nonce, const char **channel)
+/* Ends the child (its whole tree), reaps it; fills status and rusage. */
+static void child_stop(int *status, struct rusage *ru)
+{
+	int st = 0;
+	struct rusage r = { 0 };
+	if (status)
+		*status = 0;
+	if (ru)
+		*ru = r;
+	if (child.pid <= 0)
+		return;
+	sandbox_kill_tree(child.pid, child.pidfd);
+	while (wait4(child.pid, &st, 0, &r) < 0 && errno == EINTR)
+		;
+	if (status)
+		*status = st;
+	if (ru)
+		*ru = r;
+	if (child.pidfd >= 0)
+		close(child.pidfd);
+	if (child.request_fd >= 0)
+		close(child.request_fd);
+	for (int i = 0; i < N_SINKS; i++)
+		sink_close(&child.sinks[i]);
+	child = (struct child){ .pid = 0, .pidfd = -1, .request_fd = -1 };
+}
+
+static int child_start(size_t memory, size_t output, char *err, size_t errlen)
+{
+	int p[N_SINKS][2], req[2];
+	for (int i = 0; i < N_SINKS; i++)
+		p[i][0] = p[i][1] = -1;
+	req[0] = req[1] = -1;
+	/* The result channel is a socket: the sandbox can guard a socket
+	 * against every write but the grader's (sendmmsg), while a pipe could be
+	 * reopened through /proc/self/fd. */
+	for (int i = 0; i < N_SINKS; i++)
+		if ((i == SINK_RESULT ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p[i]) : pipe2(p[i], O_CLOEXEC)) < 0)
+			goto fail;
+	if (pipe2(req, O_CLOEXEC) < 0)
+		goto fail;
+	policy.memory_bytes = memory;
+	policy.cpu_seconds = CHILD_CPU_CAP_MIN;
+
+	int pidfd = -1;
+	pid_t pid = sandbox_spawn(&layers, &pidfd);
+	if (pid == 0) {
+		PyOS_AfterFork_Child();
+		child_main(p[SINK_IMPORT][1], p[SINK_CALL][1], p[SINK_ERR][1], p[SINK_RESULT][1], req[0]);
+	}
+	if (pid < 0)
+		goto fail;
+	child.pid = pid;
+	child.pidfd = pidfd;
+	child.memory = memory;
+	child.output = output;
+	child.cpu_cap = CHILD_CPU_CAP_MIN;
+	child.checks = 0;
+	child.has_cpu_clock = clock_getcpuclockid(pid, &child.cpu_clock) == 0;
+	child.request_fd = req[1];
+	close(req[0]);
+	for (int i = 0; i < N_SINKS; i++) {
+		close(p[i][1]);
+		child.sinks[i].fd = p[i][0];
+		child.sinks[i].buf = (struct buf)BUF_INIT(i == SINK_RESULT ? FRAME_MAX_BYTES : output);
+		fcntl(p[i][0], F_SETFL, O_NONBLOCK);
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "cannot start a check process: %s", strerror(errno));
+	for (int i = 0; i < N_SINKS; i++) {
+		if (p[i][0] >= 0)
+			close(p[i][0]);
+		if (p[i][1] >= 0)
+			close(p[i][1]);
+	}
+	if (req[0] >= 0)
+		close(req[0]);
+	if (req[1] >= 0)
+		close(req[1]);
+	return -1;
+}
+
+/* 0: incomplete; 1: a whole frame (its JSON in *obs); -1: forged bytes. */
+static int frame_state(const struct sink *res, const unsigned char *nonce, json_t **obs)
 {
 	const unsigned char *d = (const unsigned char *)res->buf.data;
 	size_t len = res->buf.len;
 	const size_t overhead = 2 * HARNESS_NONCE_LEN + 4;
-	if (buf_truncated(&res->buf)) {
-		*channel = "too_big";
-		return NULL;
-	}
-	if (len == 0) {
-		*channel = "missing";
-		return NULL;
-	}
-	if (len < overhead || memcmp(d, nonce, HARNESS_NONCE_LEN) ||
-	    memcmp(d + len - HARNESS_NONCE_LEN, nonce, HARNESS_NONCE_LEN)) {
-		*channel = "tampered";
-		return NULL;
-	}
+	if (buf_truncated(&res->buf))
+		return -1;
+	if (memcmp(d ? d : nonce, nonce, len < HARNESS_NONCE_LEN ? len : HARNESS_NONCE_LEN))
+		return -1;
+	if (len < HARNESS_NONCE_LEN + 4)
+		return 0;
 	const unsigned char *h = d + HARNESS_NONCE_LEN;
 	size_t n = ((size_t)h[0] << 24) | ((size_t)h[1] << 16) | ((size_t)h[2] << 8) | h[3];
-	if (n != len - overhead) {
-		*channel = "tampered";
-		return NULL;
+	if (n > FRAME_MAX_BYTES)
+		return -1;
+	if (len < n + overhead)
+		return 0;
+	if (len > n + overhead || memcmp(d + len - HARNESS_NONCE_LEN, nonce, HARNESS_NONCE_LEN))
+		return -1;
+	*obs = json_loadb((const char *)h + 4, n, 0, NULL);
+	if (!*obs || !json_is_object(*obs)) {
+		json_decref(*obs);
+		*obs = NULL;
+		return -1;
 	}
-	json_t *obs = json_loadb((const char *)h + 4, n, 0, NULL);
-	if (!obs || !json_is_object(obs)) {
-		json_decref(obs);
-		*channel = "tampered";
-		return NULL;
-	}
-	*channel = "ok";
-	return obs;
+	return 1;
 }
 
 static json_t *output_json(const struct buf *b)
@@ -169,70 +321,90 @@ static json_t *output_json(const struct buf *b)
 	return s;
 }
 
-static json_t *run_check(const json_t *header, char *request, size_t request_len)
+static json_t *supervisor_error(const char *what)
 {
-	const json_t *limits = json_object_get(header, "limits");
-	double wall = json_number_value(json_object_get(limits, "wall"));
-	double cpu = json_number_value(json_object_get(limits, "cpu"));
-	size_t memory = (size_t)json_integer_value(json_object_get(limits, "memory"));
-	size_t output = (size_t)json_integer_value(json_object_get(limits, "output"));
-	int p_import[2], p_call[2], p_err[2], p_res[2];
-	struct harness_io io = { .submission_dir = submission_dir };
+	return json_pack("{s:s, s:s}", "op", "result", "supervisor_error", what);
+}
 
-	if (pipe2(p_import, O_CLOEXEC) < 0 || pipe2(p_call, O_CLOEXEC) < 0 || pipe2(p_err, O_CLOEXEC) < 0 ||
-	    pipe2(p_res, O_CLOEXEC) < 0)
-		return json_pack("{s:s, s:s}", "op", "result", "supervisor_error", strerror(errno));
-	if (getrandom(io.nonce, sizeof(io.nonce), 0) != (ssize_t)sizeof(io.nonce))
-		return json_pack("{s:s, s:s}", "op", "result", "supervisor_error", "no randomness");
-	io.stdout_call_fd = p_call[1];
-	io.result_fd = p_res[1];
+/* Sends one request to the child: nonce | length | request. */
+static int send_request(const unsigned char *nonce, const char *request, size_t len)
+{
+	unsigned char head[HARNESS_NONCE_LEN + 4];
+	memcpy(head, nonce, HARNESS_NONCE_LEN);
+	head[HARNESS_NONCE_LEN + 0] = (unsigned char)(len >> 24);
+	head[HARNESS_NONCE_LEN + 1] = (unsigned char)(len >> 16);
+	head[HARNESS_NONCE_LEN + 2] = (unsigned char)(len >> 8);
+	head[HARNESS_NONCE_LEN + 3] = (unsigned char)len;
+	int rc = write_all(child.request_fd, head, sizeof(head));
+	if (rc == 0)
+		rc = write_all(child.request_fd, request, len);
+	explicit_bzero(head, sizeof(head));
+	return rc;
+}
 
+struct limits_msg {
+	double wall, cpu;
+	size_t memory, output;
+};
+
+/* Runs one check in the current child (starting one if needed).  Returns
+ * the result message; *retry is set when the check should run again in a
+ * fresh child (it ended abnormally in a child that had served others). */
+static json_t *attempt(const struct limits_msg *lim, const char *request, size_t request_len, bool *retry)
+{
+	char err[256];
+	*retry = false;
+	if (child.pid > 0 && (child.memory != lim->memory || child.output != lim->output))
+		child_stop(NULL, NULL);
+	if (child.pid <= 0 && child_start(lim->memory, lim->output, err, sizeof(err)) < 0)
+		return supervisor_error(err);
+	bool reused = child.checks > 0;
+
+	unsigned char nonce[HARNESS_NONCE_LEN];
+	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+		return supervisor_error("no randomness");
+	for (int i = SINK_CALL; i < N_SINKS; i++)
+		sink_reset(&child.sinks[i], i == SINK_RESULT ? FRAME_MAX_BYTES : lim->output);
+	double cpu0 = child_cpu_seconds();
 	double start = now_seconds();
-	pid_t pid = fork();
-	if (pid == 0) {
-		PyOS_AfterFork_Child();
-		child_setup(p_import[1], p_err[1], &io, cpu, memory);
-		harness_run(request, request_len, modules, n_modules, &io);
+	if (send_request(nonce, request, request_len) < 0) {
+		/* The child ended between checks (the student's code closed its
+		 * request descriptor, say): a fresh one gets the check. */
+		child_stop(NULL, NULL);
+		*retry = reused;
+		return reused ? NULL : supervisor_error("the check process did not take the request");
 	}
-	/* The request stays in no process but the child's. */
-	explicit_bzero(request, request_len);
-	if (pid < 0)
-		return json_pack("{s:s, s:s}", "op", "result", "supervisor_error", strerror(errno));
-	setpgid(pid, pid);
-	close(p_import[1]);
-	close(p_call[1]);
-	close(p_err[1]);
-	close(p_res[1]);
 
-	struct sink sinks[4] = {
-		{ p_import[0], BUF_INIT(output) }, { p_call[0], BUF_INIT(output) },
-		{ p_err[0], BUF_INIT(output) }, { p_res[0], BUF_INIT(FRAME_MAX_BYTES) },
-	};
-	for (int i = 0; i < 4; i++)
-		fcntl(sinks[i].fd, F_SETFL, O_NONBLOCK);
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	bool exited = false, timed_out = false;
-	double deadline = start + wall, drain_deadline = 0;
-
+	bool exited = false, timed_out_wall = false, timed_out_cpu = false, done = false, forged = false;
+	json_t *obs = NULL;
+	double deadline = start + lim->wall, drain_deadline = 0;
 	for (;;) {
-		struct pollfd pfds[5];
-		int map[5], np = 0;
-		for (int i = 0; i < 4; i++) {
-			if (sinks[i].fd >= 0) {
-				pfds[np] = (struct pollfd){ .fd = sinks[i].fd, .events = POLLIN };
+		struct pollfd pfds[N_SINKS + 1];
+		int map[N_SINKS + 1], np = 0;
+		for (int i = 0; i < N_SINKS; i++) {
+			if (child.sinks[i].fd >= 0) {
+				pfds[np] = (struct pollfd){ .fd = child.sinks[i].fd, .events = POLLIN };
 				map[np++] = i;
 			}
 		}
-		if (!exited && pidfd >= 0) {
-			pfds[np] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+		if (!exited && child.pidfd >= 0) {
+			pfds[np] = (struct pollfd){ .fd = child.pidfd, .events = POLLIN };
 			map[np++] = -1;
 		}
 		if (np == 0 && exited)
 			break;
 		double now = now_seconds();
 		double until = exited ? drain_deadline : deadline;
-		if (!exited && pidfd < 0 && until - now > 0.05)
-			until = now + 0.05; /* no pidfd: poll the child with waitpid */
+		if (!exited) {
+			/* One thread cannot use CPU faster than the clock on the
+			 * wall: look again when the CPU limit could be reached. */
+			double cpu_now = child_cpu_seconds();
+			double cpu_left = cpu_now < 0 ? lim->cpu : lim->cpu - (cpu_now - cpu0);
+			if (now + cpu_left < until)
+				until = now + (cpu_left > 0.01 ? cpu_left : 0.01);
+			if (child.pidfd < 0 && until - now > 0.05)
+				until = now + 0.05; /* no pidfd: poll the child with waitid */
+		}
 		int ms = until > now ? (int)((until - now) * 1000) + 1 : 0;
 		int r = poll(pfds, (nfds_t)np, ms);
 		if (r < 0 && errno != EINTR)
@@ -243,100 +415,198 @@ static json_t *run_check(const json_t *header, char *request, size_t request_len
 			if (map[i] < 0)
 				exited = true;
 			else
-				drain(&sinks[map[i]]);
+				drain(&child.sinks[map[i]]);
 		}
-		if (!exited && pidfd < 0) {
+		if (!exited && child.pidfd < 0) {
 			siginfo_t si = { 0 };
-			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+			if (waitid(P_PID, (id_t)child.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child.pid)
 				exited = true;
+		}
+		if (!exited && !done) {
+			int fs = frame_state(&child.sinks[SINK_RESULT], nonce, &obs);
+			if (fs != 0) {
+				done = fs > 0;
+				forged = fs < 0;
+				if (done) {
+					/* What the check printed is in the pipes already: it was
+					 * flushed before the frame was written. */
+					for (int i = 0; i < SINK_RESULT; i++)
+						drain(&child.sinks[i]);
+					break;
+				}
+				exited = true;
+				sandbox_kill_tree(child.pid, child.pidfd);
+				drain_deadline = now_seconds() + 0.25;
+			}
 		}
 		now = now_seconds();
 		if (exited && drain_deadline == 0) {
-			/* Whatever the child left behind in its group goes too; what
-			 * they wrote before dying is still in the pipes. */
-			kill(-pid, SIGKILL);
+			/* Whatever the child left behind goes too; what they wrote
+			 * before dying is still in the pipes. */
+			sandbox_kill_tree(child.pid, child.pidfd);
 			drain_deadline = now + 0.25;
 		}
 		if (!exited && now >= deadline) {
-			timed_out = true;
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			deadline = now + 3600;
+			timed_out_wall = true;
+			sandbox_kill_tree(child.pid, child.pidfd);
+			exited = true;
+			drain_deadline = now + 0.25;
+		}
+		if (!exited && cpu0 >= 0 && child_cpu_seconds() - cpu0 >= lim->cpu) {
+			timed_out_cpu = true;
+			sandbox_kill_tree(child.pid, child.pidfd);
+			exited = true;
+			drain_deadline = now + 0.25;
 		}
 		if (exited && now >= drain_deadline)
 			break;
 	}
-
-	int status = 0;
-	struct rusage ru = { 0 };
-	while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR)
-		;
+	double cpu_now = child_cpu_seconds();
+	double cpu_used = cpu_now >= 0 && cpu0 >= 0 ? cpu_now - cpu0 : 0;
 	double elapsed = now_seconds() - start;
-	if (pidfd >= 0)
-		close(pidfd);
-	for (int i = 0; i < 4; i++) {
-		if (sinks[i].fd >= 0) {
-			drain(&sinks[i]);
-			if (sinks[i].fd >= 0)
-				close(sinks[i].fd);
-		}
+	explicit_bzero(nonce, sizeof(nonce));
+	if (!done && !forged) {
+		/* The frame may have arrived with the child's last breath. */
+		drain(&child.sinks[SINK_RESULT]);
 	}
 
-	double cpu_used = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-			  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	const char *channel = "missing";
-	json_t *obs = read_frame(&sinks[3], io.nonce, &channel);
-	json_t *result = json_pack("{s:s, s:f, s:f, s:I, s:s, s:o, s:o, s:o, s:I}", "op", "result",
-				   "wall", elapsed, "cpu", cpu_used, "maxrss_kb", (json_int_t)ru.ru_maxrss,
-				   "channel", channel,
-				   "stdout_import", output_json(&sinks[0].buf), "stdout_call", output_json(&sinks[1].buf),
-				   "stderr", output_json(&sinks[2].buf),
-				   "output_dropped", (json_int_t)(sinks[0].buf.dropped + sinks[1].buf.dropped + sinks[2].buf.dropped));
+	const char *channel = done ? "ok" : forged ? "tampered" : "missing";
+	json_t *result = json_pack("{s:s, s:f, s:f, s:s, s:o, s:o, s:o, s:I}", "op", "result",
+				   "wall", elapsed, "cpu", cpu_used, "channel", channel,
+				   "stdout_import", output_json(&child.sinks[SINK_IMPORT].buf),
+				   "stdout_call", output_json(&child.sinks[SINK_CALL].buf),
+				   "stderr", output_json(&child.sinks[SINK_ERR].buf),
+				   "output_dropped", (json_int_t)(child.sinks[SINK_IMPORT].buf.dropped +
+								  child.sinks[SINK_CALL].buf.dropped +
+								  child.sinks[SINK_ERR].buf.dropped));
+	if (obs)
+		json_object_set_new(result, "observation", obs);
+	if (done) {
+		child.checks++;
+		return result;
+	}
+
+	int status = 0;
+	struct rusage ru;
+	child_stop(&status, &ru);
+	double cpu_total = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	json_object_set_new(result, "maxrss_kb", json_integer((json_int_t)ru.ru_maxrss));
+	if (cpu0 >= 0 && cpu_total >= cpu0)
+		json_object_set_new(result, "cpu", json_real(cpu_total - cpu0));
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
-		json_object_set_new(result, "signal", json_integer(sig));
-		if (!timed_out && (sig == SIGXCPU || (sig == SIGKILL && cpu_used >= floor(cpu) - 0.05)))
-			json_object_set_new(result, "timeout", json_string("cpu"));
+		/* The kernel's RLIMIT_CPU backstop (SIGKILL at the hard limit, or
+		 * SIGXCPU outside a pid namespace). */
+		bool cpu_cap = sig == SIGXCPU || (sig == SIGKILL && cpu_total >= CHILD_CPU_CAP_MIN - 0.05);
+		if (!timed_out_wall && !timed_out_cpu && !forged)
+			json_object_set_new(result, "signal", json_integer(sig));
+		if (!timed_out_wall && cpu_cap)
+			timed_out_cpu = true;
+	} else if (layers.on[SANDBOX_PID_NS] && WEXITSTATUS(status) == ABORT_EXIT_STATUS) {
+		json_object_set_new(result, "signal", json_integer(SIGABRT));
 	} else {
 		json_object_set_new(result, "exit", json_integer(WEXITSTATUS(status)));
 	}
-	if (timed_out)
+	if (timed_out_wall)
 		json_object_set_new(result, "timeout", json_string("wall"));
-	if (obs)
-		json_object_set_new(result, "observation", obs);
-	for (int i = 0; i < 4; i++)
-		buf_release(&sinks[i].buf);
+	else if (timed_out_cpu)
+		json_object_set_new(result, "timeout", json_string("cpu"));
+	*retry = reused && !timed_out_wall && !timed_out_cpu;
 	return result;
 }
 
-_Noreturn void supervisor_main(int fd, const json_t *job)
+static json_t *run_check(const json_t *header, char *request, size_t request_len)
+{
+	const json_t *l = json_object_get(header, "limits");
+	struct limits_msg lim = {
+		.wall = json_number_value(json_object_get(l, "wall")),
+		.cpu = json_number_value(json_object_get(l, "cpu")),
+		.memory = (size_t)json_integer_value(json_object_get(l, "memory")),
+		.output = (size_t)json_integer_value(json_object_get(l, "output")),
+	};
+	bool retry = false;
+	json_t *result = attempt(&lim, request, request_len, &retry);
+	if (retry) {
+		/* It went wrong in a child that had run other checks first: what
+		 * they left behind must not cost this check, so it runs once more,
+		 * alone in a fresh child, and that answer stands. */
+		json_decref(result);
+		result = attempt(&lim, request, request_len, &retry);
+	}
+	/* The request stays in no process but the children that needed it. */
+	explicit_bzero(request, request_len);
+	return result;
+}
+
+/* Sets up what every check child of this job shares: the scratch copy,
+ * the namespaces, the policy and its compiled filter. */
+static void sandbox_setup(const struct sandbox_layers *probed, json_t *compiled_msg)
+{
+	static const int kept_fds[] = { 3, 4, 5 };
+	char err[256];
+	layers = *probed;
+	if (scratch_create(submission_dir, &scratch_dir, err, sizeof(err)) < 0) {
+		json_object_set_new(compiled_msg, "scratch_error", json_string(err));
+		return;
+	}
+	policy = (struct sandbox_policy){
+		.scratch_dir = scratch_dir, .read_paths = read_paths, .cpu_seconds = CHILD_CPU_CAP_MIN,
+		.file_bytes = (size_t)16 << 20, .max_open_files = 64, .allow_threads = false,
+		.keep_fds = kept_fds, .n_keep_fds = ARRAY_SIZE(kept_fds), .result_fd = 4,
+	};
+	/* The user namespace makes this process lose its host capabilities:
+	 * everything it needs from the host is open or copied by now. */
+	if (sandbox_supervisor_init(&layers, err, sizeof(err)) < 0) {
+		json_object_set_new(compiled_msg, "sandbox_error", json_string(err));
+		return;
+	}
+	if (sandbox_prepare(&policy, &layers, err, sizeof(err)) < 0)
+		json_object_set_new(compiled_msg, "sandbox_warning", json_string(err));
+}
+
+_Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_layers *probed,
+			       const char *const *paths)
 {
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
 	submission_dir = xstrdup(json_string_value(json_object_get(job, "dir")));
+	read_paths = paths;
 	send_json(fd, json_pack("{s:s, s:i}", "op", "hello", "pid", (int)getpid()));
 
 	json_t *report = json_array();
 	compile_files(json_object_get(job, "files"), report);
-	if (send_json(fd, json_pack("{s:s, s:o}", "op", "compiled", "files", report)) < 0)
-		_exit(1);
+	json_t *compiled = json_pack("{s:s, s:o}", "op", "compiled", "files", report);
+	sandbox_setup(probed, compiled);
+	const char *setup_error = json_string_value(json_object_get(compiled, "scratch_error"));
+	if (!setup_error)
+		setup_error = json_string_value(json_object_get(compiled, "sandbox_error"));
+	char *unusable = setup_error ? xstrdup(setup_error) : NULL;
+	if (send_json(fd, compiled) < 0)
+		goto out;
 
 	for (;;) {
 		json_t *header = NULL;
 		if (proto_recv(fd, &header, 1 << 16, 0) < 0)
-			_exit(1);
+			goto out;
 		const char *op = json_string_value(json_object_get(header, "op"));
 		if (!op || strcmp(op, "check")) {
 			json_decref(header);
-			_exit(0);
+			goto out;
 		}
 		char *request = NULL;
 		size_t len = 0;
 		if (proto_recv_raw(fd, &request, &len, REQUEST_MAX_BYTES, 0) < 0)
-			_exit(1);
-		json_t *result = run_check(header, request, len);
+			goto out;
+		json_t *result = unusable ? supervisor_error(unusable) : run_check(header, request, len);
+		explicit_bzero(request, len);
 		free(request);
 		json_decref(header);
 		if (send_json(fd, result) < 0)
-			_exit(1);
+			goto out;
 	}
+out:
+	child_stop(NULL, NULL);
+	scratch_remove(scratch_dir);
+	_exit(0);
 }

@@ -3,18 +3,23 @@
  *
  * The zygote forks one supervisor for each (submission, exercise) job.  The
  * supervisor compiles the exercise's files (compiling runs no student
- * code), then serves check requests from the controller on 'fd': for each
- * one it forks a check child (harness.h), enforces its wall-clock limit,
- * drains its stdout/stderr into capped buffers, reads its result frame and
- * sends the controller one "result" message.
+ * code), copies the submission into a private scratch directory, sets up
+ * the sandbox's shared layers (sandbox.h), then serves check requests from
+ * the controller on 'fd'.  Checks run in a sandboxed child that serves
+ * them in sequence (harness.h); the supervisor enforces each check's
+ * wall-clock and CPU limits from outside (the child's CPU clock), drains
+ * its stdout/stderr into capped buffers, reads its result frame and sends
+ * the controller one "result" message.  A timeout, crash, early exit or
+ * forged frame ends the child; the next check gets a fresh one, and a check
+ * that went wrong in a child that had served others runs once more alone.
  *
- * The request bytes of a check are kept unparsed in one buffer that is
- * wiped right after the fork, so no check child inherits another check's
- * inputs, not even in freed memory.
+ * The request bytes of a check are kept unparsed and wiped once the check
+ * is over: no later child inherits them, not even in freed memory.
  *
  * Protocol, controller <-> supervisor (all frames from proto.h):
  *   S -> {"op":"hello","pid":N}
- *   S -> {"op":"compiled","files":[{"file":..,"ok":bool,"error":{...}}]}
+ *   S -> {"op":"compiled","files":[{"file":..,"ok":bool,"error":{...}}],
+ *         "scratch_error"|"sandbox_error": "..." when checks cannot run}
  *   C -> {"op":"check","limits":{"wall":s,"cpu":s,"memory":n,"output":n}}
  *   C -> <request: raw JSON, {"kind":..,"spec":{..}}>
  *   S -> {"op":"result", ...}            (see docs/architecture.md)
@@ -25,7 +30,12 @@
 
 #include <jansson.h>
 
-/* 'job' is {"op":"exercise","dir":..,"files":[..]}.  Never returns. */
-_Noreturn void supervisor_main(int fd, const json_t *job);
+#include "sandbox.h"
+
+/* 'job' is {"op":"exercise","dir":..,"files":[..]}; 'probed' the layers the
+ * host supports and 'read_paths' the read-only paths of every check (the
+ * zygote's, found once).  Never returns. */
+_Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_layers *probed,
+			       const char *const *read_paths);
 
 #endif

@@ -9,9 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "proto.h"
 #include "pyhost.h"
+#include "sandbox.h"
 #include "supervisor.h"
+#include "util.h"
 
 static json_t *exit_status(int status)
 {
@@ -34,10 +37,38 @@ int zygote_main(int fd)
 		json_decref(msg);
 		return 1;
 	}
-	json_t *ready = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I}", "op", "ready", "python", pyhost.version,
+	/* Once per run: which isolation layers this host allows, and the
+	 * read-only paths of every check (Python's own and the system's). */
+	struct sandbox_layers probed;
+	sandbox_probe(&probed);
+	char **python_paths = audit_python_paths(); /* owned until exit */
+	if (!python_paths) {
+		PyErr_Clear();
+		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", "cannot find Python's directories");
+		proto_send(fd, msg);
+		json_decref(msg);
+		return 1;
+	}
+	const char *read_paths[40];
+	size_t n_paths = 0;
+	for (char **p = python_paths; *p && n_paths < 24; p++)
+		read_paths[n_paths++] = *p;
+	for (const char *const *p = sandbox_system_read_paths(); *p && n_paths < ARRAY_SIZE(read_paths) - 1; p++)
+		read_paths[n_paths++] = *p;
+	read_paths[n_paths] = NULL;
+
+	json_t *on = json_array(), *off = json_object();
+	for (int i = 0; i < SANDBOX_NLAYERS; i++) {
+		const char *name = sandbox_layer_name((enum sandbox_layer)i);
+		if (probed.on[i])
+			json_array_append_new(on, json_string(name));
+		else
+			json_object_set_new(off, name, json_string(probed.why[i] ? probed.why[i] : "unavailable"));
+	}
+	json_t *ready = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:o, s:o}", "op", "ready", "python", pyhost.version,
 				  "major", pyhost.major, "minor", pyhost.minor, "micro", pyhost.micro,
 				  "hexversion", (json_int_t)pyhost.hexversion, "refcount_offset",
-				  (json_int_t)pyhost.refcount_call_offset);
+				  (json_int_t)pyhost.refcount_call_offset, "sandbox", on, "sandbox_missing", off);
 	int rc = proto_send(fd, ready);
 	json_decref(ready);
 	if (rc < 0)
@@ -60,7 +91,7 @@ int zygote_main(int fd)
 		pid_t pid = fork();
 		if (pid == 0) {
 			PyOS_AfterFork_Child();
-			supervisor_main(fd, msg);
+			supervisor_main(fd, msg, &probed, read_paths);
 		}
 		json_decref(msg);
 		int status = 0;

@@ -1,0 +1,175 @@
+#include "scratch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proto.h"
+#include "util.h"
+
+struct budget {
+	size_t files;
+	size_t bytes;
+};
+
+static bool skipped_name(const char *name)
+{
+	return !strcmp(name, ".") || !strcmp(name, "..") || !strcmp(name, "__pycache__") || !strcmp(name, ".git") ||
+	       str_has_suffix(name, ".pyc") || str_has_suffix(name, ".pyo") || str_has_suffix(name, ".so");
+}
+
+static int copy_file(int src_dir, int dst_dir, const char *name, struct budget *b)
+{
+	char chunk[65536];
+	int rc = -1;
+	int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	int out = -1;
+	struct stat st;
+	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
+		rc = 0; /* vanished, or not a regular file after all: skip */
+		goto done;
+	}
+	if (b->bytes + (size_t)st.st_size > SCRATCH_MAX_BYTES)
+		goto done;
+	out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (out < 0)
+		goto done;
+	for (;;) {
+		ssize_t n = read(in, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto done;
+		if (n == 0)
+			break;
+		b->bytes += (size_t)n;
+		if (b->bytes > SCRATCH_MAX_BYTES || write_all(out, chunk, (size_t)n) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return rc;
+}
+
+/* Copies the entries of src_dir into dst_dir; takes ownership of neither. */
+static int copy_tree(int src_dir, int dst_dir, int depth, struct budget *b, char *err, size_t errlen)
+{
+	int rc = 0;
+	int fd = dup(src_dir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "cannot list the submission: %s", strerror(errno));
+		return -1;
+	}
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (skipped_name(e->d_name))
+			continue;
+		struct stat st;
+		if (fstatat(src_dir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode))
+			continue;
+		if (++b->files > SCRATCH_MAX_FILES) {
+			snprintf(err, errlen, "the submission has more than %d files", SCRATCH_MAX_FILES);
+			rc = -1;
+		} else if (S_ISREG(st.st_mode)) {
+			if (copy_file(src_dir, dst_dir, e->d_name, b) < 0) {
+				snprintf(err, errlen, b->bytes > SCRATCH_MAX_BYTES ? "the submission is larger than %zu MiB"
+					 : "cannot copy the submission (%zu MiB at most)", SCRATCH_MAX_BYTES >> 20);
+				rc = -1;
+			}
+		} else if (S_ISDIR(st.st_mode) && depth < SCRATCH_MAX_DEPTH) {
+			int sub_src = openat(src_dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub_dst = -1;
+			if (sub_src >= 0 && mkdirat(dst_dir, e->d_name, 0755) == 0)
+				sub_dst = openat(dst_dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub_src >= 0 && sub_dst >= 0)
+				rc = copy_tree(sub_src, sub_dst, depth + 1, b, err, errlen);
+			if (sub_src >= 0)
+				close(sub_src);
+			if (sub_dst >= 0)
+				close(sub_dst);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int scratch_create(const char *submission_dir, char **out, char *err, size_t errlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/grade-scratch-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+	struct budget b = { 0, 0 };
+	int src = -1, dst = -1, rc = -1;
+	*out = NULL;
+	if (!mkdtemp(dir)) {
+		snprintf(err, errlen, "cannot create a scratch directory: %s", strerror(errno));
+		free(dir);
+		return -1;
+	}
+	src = open(submission_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dst = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (src < 0 || dst < 0)
+		snprintf(err, errlen, "cannot open %s: %s", src < 0 ? submission_dir : dir, strerror(errno));
+	else
+		rc = copy_tree(src, dst, 0, &b, err, errlen);
+	if (src >= 0)
+		close(src);
+	if (dst >= 0)
+		close(dst);
+	if (rc < 0) {
+		scratch_remove(dir);
+		free(dir);
+		return -1;
+	}
+	*out = dir;
+	return 0;
+}
+
+static void remove_entries(int dir, int depth)
+{
+	int fd = dup(dir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (unlinkat(dir, e->d_name, 0) == 0 || errno != EISDIR)
+			continue;
+		int sub = depth < 64 ? openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		if (sub >= 0) {
+			remove_entries(sub, depth + 1);
+			close(sub);
+		}
+		unlinkat(dir, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+void scratch_remove(const char *dir)
+{
+	if (!dir)
+		return;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		remove_entries(fd, 0);
+		close(fd);
+	}
+	rmdir(dir);
+}

@@ -1,0 +1,32 @@
+/*
+ * scratch.h - a private copy of a submission for its checks to run in.
+ *
+ * The check child sees only this copy (Landlock makes it the one writable
+ * directory and the audit hook the one readable directory besides
+ * Python's): not the submission directory itself, which may sit next to
+ * rubrics, reference solutions or other students' work.
+ *
+ * The copy never follows a symbolic link (a link in a submission is
+ * skipped, whatever it points to), skips compiled files (.pyc, .so,
+ * __pycache__: native code and forged bytecode have no place in a Python
+ * exercise), and is bounded in files, depth and bytes.
+ */
+#ifndef GRADE_SCRATCH_H
+#define GRADE_SCRATCH_H
+
+#include <stddef.h>
+
+#define SCRATCH_MAX_FILES 1000
+#define SCRATCH_MAX_DEPTH 8
+#define SCRATCH_MAX_BYTES ((size_t)64 << 20)
+
+/* Creates a fresh directory under $TMPDIR (else /tmp) and copies the
+ * submission into it.  Returns 0 with *out (malloc'd, absolute) set, or -1
+ * with a message in err and nothing left behind. */
+int scratch_create(const char *submission_dir, char **out, char *err, size_t errlen);
+
+/* Removes the directory and everything in it, never following links.
+ * Safe on NULL. */
+void scratch_remove(const char *dir);
+
+#endif
