@@ -19,10 +19,18 @@
 #define SCRATCH_MAX_FILES 1000
 #define SCRATCH_MAX_DEPTH 8
 #define SCRATCH_MAX_BYTES ((size_t)64 << 20)
+/* The private tmpfs: what student code may write there, all files included. */
+#define SCRATCH_FS_BYTES ((size_t)96 << 20)
+#define SCRATCH_FS_FILES 4096
+#define SCRATCH_TMPFS_DIR "/tmp/submission"
 
-/* Creates a fresh directory under $TMPDIR (else /tmp) and copies the
- * submission into it.  Returns 0 with *out (malloc'd, absolute) set, or -1
- * with a message in err and nothing left behind. */
+/* Creates a fresh directory and copies the submission into it: on a private
+ * tmpfs mounted over /tmp in a new mount namespace of the calling process
+ * (SCRATCH_TMPFS_DIR, bounded by SCRATCH_FS_BYTES and SCRATCH_FS_FILES),
+ * else, where the host refuses mount namespaces, under $TMPDIR (else /tmp).
+ * Call it in a process of its own (the supervisor): it changes the
+ * process's view of /tmp.  Returns 0 with *out (malloc'd, absolute) set, or
+ * -1 with a message in err and nothing left behind. */
 int scratch_create(const char *submission_dir, char **out, char *err, size_t errlen);
 
 /* Removes the directory and everything in it, never following links.

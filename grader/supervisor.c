@@ -539,30 +539,30 @@ static json_t *run_check(const json_t *header, char *request, size_t request_len
 	return result;
 }
 
-/* Sets up what every check child of this job shares: the scratch copy,
- * the namespaces, the policy and its compiled filter. */
+/* Sets up what every check child of this job shares: the scratch copy
+ * and the policy.  (The namespaces and the compiled seccomp filter come
+ * from the zygote: sandbox_shared_init().) */
 static void sandbox_setup(const struct sandbox_layers *probed, json_t *compiled_msg)
 {
-	static const int kept_fds[] = { 3, 4, 5 };
 	char err[256];
 	layers = *probed;
 	if (scratch_create(submission_dir, &scratch_dir, err, sizeof(err)) < 0) {
 		json_object_set_new(compiled_msg, "scratch_error", json_string(err));
 		return;
 	}
-	policy = (struct sandbox_policy){
-		.scratch_dir = scratch_dir, .read_paths = read_paths, .cpu_seconds = CHILD_CPU_CAP_MIN,
-		.file_bytes = (size_t)16 << 20, .max_open_files = 64, .allow_threads = false,
-		.keep_fds = kept_fds, .n_keep_fds = ARRAY_SIZE(kept_fds), .result_fd = 4,
+	policy = *supervisor_policy_template();
+	policy.scratch_dir = scratch_dir;
+	policy.read_paths = read_paths;
+}
+
+const struct sandbox_policy *supervisor_policy_template(void)
+{
+	static const int kept_fds[] = { 3, 4, 5 };
+	static const struct sandbox_policy template = {
+		.cpu_seconds = CHILD_CPU_CAP_MIN, .file_bytes = (size_t)16 << 20, .max_open_files = 64,
+		.allow_threads = false, .keep_fds = kept_fds, .n_keep_fds = ARRAY_SIZE(kept_fds), .result_fd = 4,
 	};
-	/* The user namespace makes this process lose its host capabilities:
-	 * everything it needs from the host is open or copied by now. */
-	if (sandbox_supervisor_init(&layers, err, sizeof(err)) < 0) {
-		json_object_set_new(compiled_msg, "sandbox_error", json_string(err));
-		return;
-	}
-	if (sandbox_prepare(&policy, &layers, err, sizeof(err)) < 0)
-		json_object_set_new(compiled_msg, "sandbox_warning", json_string(err));
+	return &template;
 }
 
 _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_layers *probed,
@@ -579,8 +579,6 @@ _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_l
 	json_t *compiled = json_pack("{s:s, s:o}", "op", "compiled", "files", report);
 	sandbox_setup(probed, compiled);
 	const char *setup_error = json_string_value(json_object_get(compiled, "scratch_error"));
-	if (!setup_error)
-		setup_error = json_string_value(json_object_get(compiled, "sandbox_error"));
 	char *unusable = setup_error ? xstrdup(setup_error) : NULL;
 	if (send_json(fd, compiled) < 0)
 		goto out;

@@ -3,8 +3,8 @@
  *
  * The zygote forks one supervisor for each (submission, exercise) job.  The
  * supervisor compiles the exercise's files (compiling runs no student
- * code), copies the submission into a private scratch directory, sets up
- * the sandbox's shared layers (sandbox.h), then serves check requests from
+ * code), copies the submission into a private scratch directory, then
+ * serves check requests from
  * the controller on 'fd'.  Checks run in a sandboxed child that serves
  * them in sequence (harness.h); the supervisor enforces each check's
  * wall-clock and CPU limits from outside (the child's CPU clock), drains
@@ -19,7 +19,7 @@
  * Protocol, controller <-> supervisor (all frames from proto.h):
  *   S -> {"op":"hello","pid":N}
  *   S -> {"op":"compiled","files":[{"file":..,"ok":bool,"error":{...}}],
- *         "scratch_error"|"sandbox_error": "..." when checks cannot run}
+ *         "scratch_error": "..." when checks cannot run}
  *   C -> {"op":"check","limits":{"wall":s,"cpu":s,"memory":n,"output":n}}
  *   C -> <request: raw JSON, {"kind":..,"spec":{..}}>
  *   S -> {"op":"result", ...}            (see docs/architecture.md)
@@ -35,6 +35,11 @@
 /* 'job' is {"op":"exercise","dir":..,"files":[..]}; 'probed' the layers the
  * host supports and 'read_paths' the read-only paths of every check (the
  * zygote's, found once).  Never returns. */
+/* The policy every check child gets, but for its scratch directory and
+ * read-only paths: the zygote compiles its seccomp filter once
+ * (sandbox_prepare()) for all supervisors. */
+const struct sandbox_policy *supervisor_policy_template(void);
+
 _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_layers *probed,
 			       const char *const *read_paths);
 

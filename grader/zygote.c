@@ -41,6 +41,20 @@ int zygote_main(int fd)
 	 * read-only paths of every check (Python's own and the system's). */
 	struct sandbox_layers probed;
 	sandbox_probe(&probed);
+	/* The namespaces every check shares (user, network, IPC, UTS) and the
+	 * compiled seccomp filter: once here rather than per supervisor, since
+	 * a network namespace costs milliseconds to create and to destroy.
+	 * Everything the supervisors need from the host (submission files,
+	 * a scratch directory under /tmp) stays reachable: the user namespace
+	 * maps our own uid and gid to themselves. */
+	if (sandbox_supervisor_init(&probed, err, sizeof(err)) < 0) {
+		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", err);
+		proto_send(fd, msg);
+		json_decref(msg);
+		return 1;
+	}
+	if (sandbox_prepare(supervisor_policy_template(), &probed, err, sizeof(err)) < 0)
+		err[0] = '\0'; /* each check child then compiles the filter itself */
 	char **python_paths = audit_python_paths(); /* owned until exit */
 	if (!python_paths) {
 		PyErr_Clear();
@@ -100,6 +114,9 @@ int zygote_main(int fd)
 			end = json_pack("{s:s, s:s}", "op", "exercise_end", "error", strerror(errno));
 		} else {
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			/* As the subreaper, we inherit what a dead supervisor left. */
+			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
 			end = json_pack("{s:s, s:o}", "op", "exercise_end", "status", exit_status(status));
 		}
