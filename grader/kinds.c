@@ -5,11 +5,13 @@
 extern const struct kind_def kind_import;
 extern const struct kind_def kind_call;
 extern const struct kind_def kind_refcount;
+extern const struct kind_def kind_bytecode;
 
 static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
 	[CHECK_IMPORT] = &kind_import,
 	[CHECK_CALL] = &kind_call,
 	[CHECK_REFCOUNT] = &kind_refcount,
+	[CHECK_BYTECODE] = &kind_bytecode,
 };
 
 const struct kind_def *kind_def(enum check_kind kind)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytecode.h"
 #include "util.h"
 
 struct pyhost_info pyhost;
@@ -133,6 +134,9 @@ int pyhost_start(char *err, size_t errlen)
 	}
 	Py_DECREF(r);
 	if (calibrate(err, errlen) < 0)
+		return -1;
+	/* Before any student code: the bytecode kinds' own opcode tables. */
+	if (bytecode_init(err, errlen) < 0)
 		return -1;
 
 	const char *v = Py_GetVersion();

@@ -33,7 +33,10 @@ static const char *const exercise_keys[] = {
 static const char *const course_keys[] = { "course", "title", "exercises", NULL };
 static const char *const limit_keys[] = { "time", "cpu", "memory", "output", NULL };
 static const char *const feedback_keys[] = {
-	"pass", "fail", "error", "timeout", "memory", "crash", "forbidden", "off_by", "wrong_type", NULL,
+	"pass", "fail", "error", "timeout", "memory", "crash", "forbidden", "off_by", "wrong_type",
+	/* bytecode summaries: the ways opcode_summary goes wrong */
+	"not_recursive", "adaptive", "caches", "renamed",
+	NULL,
 };
 static const char *const new_types[] = {
 	"object", "instance", "list", "dict", "set", "bytearray", NULL,

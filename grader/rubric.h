@@ -25,6 +25,7 @@ enum check_kind {
 	CHECK_IMPORT,    /* the module imports; what it prints */
 	CHECK_CALL,      /* call a function, compare the result */
 	CHECK_REFCOUNT,  /* answers against Py_REFCNT ground truth */
+	CHECK_BYTECODE,  /* facts about bytecode; opcode summaries */
 	CHECK_KIND_COUNT
 };
 

@@ -137,7 +137,7 @@ Test(e2e, output_file_gets_the_report)
 	char tmpl[] = "/tmp/grade-e2e-XXXXXX";
 	cr_assert_not_null(mkdtemp(tmpl));
 	char *out = xasprintf("%s/report.json", tmpl);
-	const char *args[] = { "-f", "json", "-o", out, "submissions/refcount-correct", NULL };
+	const char *args[] = { "-f", "json", "-r", "../rubrics/refcount.yaml", "-o", out, "submissions/refcount-correct", NULL };
 	struct run_result r;
 	run_grade(&r, args);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -227,7 +227,7 @@ Test(e2e, default_rubrics_grade_the_bundled_example)
  * zero, with failures but no errors. */
 Test(e2e, reference_full_marks_starter_zero)
 {
-	static const char *const exercises[] = { "refcount" };
+	static const char *const exercises[] = { "refcount", "bytecode" };
 	for (size_t i = 0; i < sizeof(exercises) / sizeof(exercises[0]); i++) {
 		char *rubric = xasprintf("../rubrics/%s.yaml", exercises[i]);
 		char *ref = xasprintf("../exercises/%s/reference", exercises[i]);
