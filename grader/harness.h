@@ -47,6 +47,11 @@ struct harness_io {
 				   * student code runs */
 };
 
+/* In a check child: the code object the supervisor compiled for a student
+ * module before any student code ran (borrowed; NULL when the file is
+ * missing or did not compile), and its file name in *file. */
+PyObject *harness_compiled(const char *module, const char **file);
+
 /* Serves check requests until the request descriptor ends, then _exit()s. */
 _Noreturn void harness_serve(const struct compiled_module *modules, size_t n_modules, const struct harness_io *io);
 

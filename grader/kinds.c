@@ -6,12 +6,14 @@ extern const struct kind_def kind_import;
 extern const struct kind_def kind_call;
 extern const struct kind_def kind_refcount;
 extern const struct kind_def kind_bytecode;
+extern const struct kind_def kind_source;
 
 static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
 	[CHECK_IMPORT] = &kind_import,
 	[CHECK_CALL] = &kind_call,
 	[CHECK_REFCOUNT] = &kind_refcount,
 	[CHECK_BYTECODE] = &kind_bytecode,
+	[CHECK_SOURCE] = &kind_source,
 };
 
 const struct kind_def *kind_def(enum check_kind kind)

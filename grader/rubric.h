@@ -26,6 +26,7 @@ enum check_kind {
 	CHECK_CALL,      /* call a function, compare the result */
 	CHECK_REFCOUNT,  /* answers against Py_REFCNT ground truth */
 	CHECK_BYTECODE,  /* facts about bytecode; opcode summaries */
+	CHECK_SOURCE,    /* forbidden or required imports and uses */
 	CHECK_KIND_COUNT
 };
 
