@@ -7,6 +7,7 @@ extern const struct kind_def kind_call;
 extern const struct kind_def kind_refcount;
 extern const struct kind_def kind_bytecode;
 extern const struct kind_def kind_source;
+extern const struct kind_def kind_memprof;
 
 static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
 	[CHECK_IMPORT] = &kind_import,
@@ -14,6 +15,7 @@ static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
 	[CHECK_REFCOUNT] = &kind_refcount,
 	[CHECK_BYTECODE] = &kind_bytecode,
 	[CHECK_SOURCE] = &kind_source,
+	[CHECK_MEMPROF] = &kind_memprof,
 };
 
 const struct kind_def *kind_def(enum check_kind kind)

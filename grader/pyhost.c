@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bytecode.h"
+#include "memfix.h"
 #include "util.h"
 
 struct pyhost_info pyhost;
@@ -133,7 +134,7 @@ int pyhost_start(char *err, size_t errlen)
 		return fail(err, errlen, "cannot define grader fixtures");
 	}
 	Py_DECREF(r);
-	if (calibrate(err, errlen) < 0)
+	if (calibrate(err, errlen) < 0 || memfix_start(err, errlen) < 0)
 		return -1;
 	/* Before any student code: the bytecode kinds' own opcode tables. */
 	if (bytecode_init(err, errlen) < 0)

@@ -27,6 +27,7 @@ enum check_kind {
 	CHECK_REFCOUNT,  /* answers against Py_REFCNT ground truth */
 	CHECK_BYTECODE,  /* facts about bytecode; opcode summaries */
 	CHECK_SOURCE,    /* forbidden or required imports and uses */
+	CHECK_MEMPROF,   /* a tracemalloc decorator against the allocator hook */
 	CHECK_KIND_COUNT
 };
 

@@ -1,0 +1,694 @@
+/*
+ * kind_memprof.c - grading a tracemalloc profiling decorator (the memprof
+ * exercise): the grader sets up the caller's situation, calls the
+ * student's decorated version of a workload with known memory behaviour,
+ * and compares the student's last_profile with its own measurement of the
+ * same workload, taken in C by the allocator hook (allochook.h).
+ *
+ * The grader's measurement and every look at tracemalloc's state go
+ * through C or through the _tracemalloc functions captured in the zygote
+ * (memfix.h), never through what student code can rebind.
+ */
+#include "kinds.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allochook.h"
+#include "memfix.h"
+#include "observe.h"
+#include "pyvalue.h"
+#include "util.h"
+#include "verdict_kit.h"
+
+#define SPIKE_FACTOR 8       /* the caller's peak before the call, in workload sizes */
+#define RECURSE_DEPTH 3
+
+/* ---- child ---- */
+
+/* A fresh copy of a workload function, so that whatever the student's
+ * decorator does to the function object stays with this check.  New. */
+static PyObject *fresh_workload(const char *name)
+{
+	PyObject *f = memfix_get(name); /* borrowed */
+	if (!f || !PyFunction_Check(f))
+		return NULL;
+	PyObject *copy = PyFunction_New(PyFunction_GET_CODE(f), PyFunction_GET_GLOBALS(f)); /* new */
+	PyObject *kwdefaults = PyFunction_GET_KW_DEFAULTS(f); /* borrowed */
+	if (copy && kwdefaults && PyFunction_SetKwDefaults(copy, kwdefaults) < 0)
+		Py_CLEAR(copy);
+	return copy;
+}
+
+/* The arguments of a workload call: fn's own 'self' for recurse, the inner
+ * function for nested ones.  New references in *args (*kwargs may stay NULL). */
+static int workload_args(const char *wl, long long size, PyObject *inner, PyObject *exc, PyObject *tag,
+			 PyObject **args, PyObject **kwargs)
+{
+	*kwargs = NULL;
+	if (!strcmp(wl, "keep")) {
+		*args = Py_BuildValue("(L)", size);
+		*kwargs = Py_BuildValue("{s:O}", "tag", tag);
+	} else if (!strcmp(wl, "churn")) {
+		*args = Py_BuildValue("(L)", size);
+	} else if (!strcmp(wl, "noop")) {
+		*args = PyTuple_New(0);
+	} else if (!strcmp(wl, "fail")) {
+		*args = PyTuple_Pack(1, exc);
+	} else if (!strcmp(wl, "recurse")) {
+		*args = Py_BuildValue("(OiL)", inner, RECURSE_DEPTH, size);
+	} else {
+		*args = Py_BuildValue("(OL)", inner, size);
+	}
+	return *args && (strcmp(wl, "keep") || *kwargs) ? 0 : -1;
+}
+
+/* The grader's own measurement: fn(*args) after two warm-up calls and a
+ * collection, under the hook.  Returns 0, or -1 (hook unavailable). */
+static int measure(PyObject *fn, PyObject *args, PyObject *kwargs, struct allochook_stats *st)
+{
+	for (int i = 0; i < 2; i++) {
+		PyObject *r = PyObject_Call(fn, args, kwargs); /* new */
+		if (!r)
+			PyErr_Clear();
+		Py_XDECREF(r);
+	}
+	PyGC_Collect();
+	if (allochook_install() < 0)
+		return -1;
+	PyObject *r = PyObject_Call(fn, args, kwargs); /* new: held while reading, as the caller holds it */
+	allochook_read(st);
+	bool intact = allochook_intact();
+	allochook_uninstall();
+	if (!r)
+		PyErr_Clear();
+	Py_XDECREF(r);
+	return intact && !st->overflow ? 0 : -1;
+}
+
+/* Records a number from last_profile: its value and its type's name. */
+static void record_number(json_t *obs, const char *key, PyObject *v)
+{
+	char tkey[32], tn[64];
+	snprintf(tkey, sizeof(tkey), "%s_type", key);
+	if (!v) {
+		json_object_set_new(obs, tkey, json_string("missing"));
+		return;
+	}
+	pyvalue_type_name(v, tn, sizeof(tn));
+	json_object_set_new(obs, tkey, json_string(tn));
+	if (PyLong_CheckExact(v)) {
+		long long n = PyLong_AsLongLong(v);
+		if (n == -1 && PyErr_Occurred())
+			PyErr_Clear();
+		else
+			json_object_set_new(obs, key, json_integer((json_int_t)n));
+	} else if (PyFloat_CheckExact(v)) {
+		json_object_set_new(obs, key, json_real(PyFloat_AS_DOUBLE(v)));
+	}
+}
+
+/* What the "top" report looks like: length, well-formedness, order, and
+ * its first entry. */
+static void record_top(json_t *p, PyObject *top)
+{
+	json_t *t = json_object();
+	json_object_set_new(p, "top", t);
+	if (!PyList_Check(top)) {
+		char tn[64];
+		pyvalue_type_name(top, tn, sizeof(tn));
+		json_object_set_new(t, "type", json_string(tn));
+		return;
+	}
+	Py_ssize_t n = PyList_GET_SIZE(top);
+	bool valid = true, sorted = true, own = false;
+	long long prev = -1;
+	json_object_set_new(t, "len", json_integer(n));
+	for (Py_ssize_t i = 0; i < n; i++) {
+		PyObject *e = PyList_GET_ITEM(top, i); /* borrowed */
+		PyObject *where = NULL, *size = NULL;  /* borrowed */
+		if ((PyTuple_Check(e) || PyList_Check(e)) && PySequence_Fast_GET_SIZE(e) == 2) {
+			where = PySequence_Fast_GET_ITEM(e, 0);
+			size = PySequence_Fast_GET_ITEM(e, 1);
+		}
+		if (!where || !size || !PyUnicode_Check(where) || !PyLong_CheckExact(size)) {
+			valid = false;
+			break;
+		}
+		const char *w = PyUnicode_AsUTF8(where);
+		long long s = PyLong_AsLongLong(size);
+		if (!w) {
+			PyErr_Clear();
+			valid = false;
+			break;
+		}
+		if (strstr(w, "tracemalloc.py"))
+			own = true;
+		long long mag = llabs(s);
+		if (prev >= 0 && mag > prev)
+			sorted = false;
+		prev = mag;
+		if (i == 0) {
+			json_object_set_new(t, "first", json_string(w));
+			json_object_set_new(t, "first_size", json_integer((json_int_t)s));
+		}
+	}
+	PyErr_Clear();
+	json_object_set_new(t, "valid", json_boolean(valid));
+	json_object_set_new(t, "sorted", json_boolean(sorted));
+	json_object_set_new(t, "tracemalloc_frames", json_boolean(own));
+}
+
+/* last_profile of a decorated callable, under obs[key]. */
+static void record_profile(json_t *obs, const char *key, PyObject *dec)
+{
+	json_t *p = json_object();
+	json_object_set_new(obs, key, p);
+	PyObject *lp = PyObject_GetAttrString(dec, "last_profile"); /* new */
+	if (!lp) {
+		PyErr_Clear();
+		json_object_set_new(p, "type", json_string("missing"));
+		return;
+	}
+	char tn[64];
+	pyvalue_type_name(lp, tn, sizeof(tn));
+	json_object_set_new(p, "type", json_string(tn));
+	if (PyDict_Check(lp)) {
+		record_number(p, "peak", PyDict_GetItemString(lp, "peak"));
+		record_number(p, "net", PyDict_GetItemString(lp, "net"));
+		PyObject *top = PyDict_GetItemString(lp, "top"); /* borrowed */
+		if (top)
+			record_top(p, top);
+	}
+	PyErr_Clear();
+	Py_DECREF(lp);
+}
+
+/* __name__, __doc__ and __wrapped__ of the decorated callable against fn's. */
+static void record_metadata(json_t *obs, PyObject *dec, PyObject *fn)
+{
+	const char *attrs[] = { "__name__", "__doc__" };
+	for (size_t i = 0; i < 2; i++) {
+		PyObject *mine = PyObject_GetAttrString(fn, attrs[i]);   /* new */
+		PyObject *theirs = PyObject_GetAttrString(dec, attrs[i]); /* new */
+		bool same = mine && theirs && PyUnicode_CheckExact(theirs) && PyUnicode_Compare(mine, theirs) == 0;
+		char key[32];
+		snprintf(key, sizeof(key), "%s_ok", attrs[i]);
+		json_object_set_new(obs, key, json_boolean(same));
+		if (!same && theirs && PyUnicode_CheckExact(theirs)) {
+			snprintf(key, sizeof(key), "%s_got", attrs[i]);
+			const char *s = PyUnicode_AsUTF8(theirs);
+			json_object_set_new(obs, key, json_string(s ? s : "?"));
+		}
+		PyErr_Clear();
+		Py_XDECREF(mine);
+		Py_XDECREF(theirs);
+	}
+	PyObject *w = PyObject_GetAttrString(dec, "__wrapped__"); /* new */
+	json_object_set_new(obs, "__wrapped___ok", json_boolean(w == fn));
+	PyErr_Clear();
+	Py_XDECREF(w);
+}
+
+/* Applies the student's decorator (bare, or decorator(top=N)) to fn.
+ * New reference, or NULL after recording the exception. */
+static PyObject *decorate(PyObject *decorator, PyObject *fn, const json_t *top, json_t *obs)
+{
+	PyObject *dec = NULL, *factory = NULL, *noargs = NULL, *kw = NULL;
+	if (top) {
+		noargs = PyTuple_New(0); /* new */
+		kw = Py_BuildValue("{s:i}", "top", (int)json_number_value(top)); /* new */
+		factory = noargs && kw ? PyObject_Call(decorator, noargs, kw) : NULL; /* new */
+		dec = factory ? PyObject_CallOneArg(factory, fn) : NULL; /* new */
+	} else {
+		dec = PyObject_CallOneArg(decorator, fn); /* new */
+	}
+	if (!dec)
+		observe_exception(obs, "decorate_exception");
+	Py_XDECREF(noargs);
+	Py_XDECREF(kw);
+	Py_XDECREF(factory);
+	return dec;
+}
+
+static void observe_memprof(PyObject *module, const json_t *spec, json_t *obs)
+{
+	PyObject *fn = NULL, *inner_fn = NULL, *dec = NULL, *inner_dec = NULL, *exc = NULL, *tag = NULL;
+	PyObject *args = NULL, *kwargs = NULL, *result = NULL, *data = NULL, *sample = NULL;
+	PyObject *bare_inner = NULL, *bare_args = NULL, *bare_kwargs = NULL;
+	bool tracing_at_start = memfix_tracing();
+	bool started_tracing = false;
+
+	PyObject *decorator = observe_function(module, json_string_value(json_object_get(spec, "function")), obs);
+	if (!decorator)
+		return;
+	const char *wl = str_or(json_string_value(json_object_get(spec, "workload")), "keep");
+	bool caller_tracing = !strcmp(str_or(json_string_value(json_object_get(spec, "caller")), "idle"), "tracing");
+	json_t *jsize = json_object_get(spec, "size");
+	long long size = jsize ? (long long)json_integer_value(jsize) : 1000000;
+	json_t *jdata = json_object_get(spec, "caller_data");
+	long long data_bytes = jdata ? (long long)json_integer_value(jdata) : 4 << 20;
+	bool nested = !strncmp(wl, "nested", 6), recursive = !strcmp(wl, "recurse");
+	const char *inner_name = recursive ? "recurse" : "churn";
+
+	fn = fresh_workload(wl);                 /* new */
+	exc = PyObject_CallFunction(PyExc_ValueError, "s", "raised by the workload"); /* new */
+	tag = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type); /* new */
+	bare_inner = nested || recursive ? fresh_workload(inner_name) : NULL; /* new */
+	if (!fn || !exc || !tag || ((nested || recursive) && !bare_inner)) {
+		PyErr_Clear();
+		observe_harness_error(obs, "cannot prepare the workload");
+		goto done;
+	}
+	if (caller_tracing == tracing_at_start && tracing_at_start) {
+		/* Somebody (an earlier check's student code) left tracing on: we
+		 * can still play the tracing caller. */
+	} else if (!caller_tracing && tracing_at_start) {
+		observe_harness_error(obs, "tracemalloc was already tracing before the check");
+		goto done;
+	}
+
+	/* 1. The grader's measurement of the bare workload (the inner function
+	 * bare too), before any tracing of ours. */
+	struct allochook_stats truth, inner_truth;
+	if (workload_args(wl, size, bare_inner, exc, tag, &bare_args, &bare_kwargs) < 0 ||
+	    measure(fn, bare_args, bare_kwargs, &truth) < 0) {
+		PyErr_Clear();
+		observe_harness_error(obs, "the allocator hook could not measure the workload");
+		goto done;
+	}
+	json_object_set_new(obs, "truth_peak", json_integer((json_int_t)truth.peak_bytes));
+	json_object_set_new(obs, "truth_net", json_integer((json_int_t)truth.net_bytes));
+	if (nested) {
+		Py_CLEAR(bare_args);
+		Py_CLEAR(bare_kwargs);
+		bare_args = Py_BuildValue("(L)", size); /* new */
+		if (!bare_args || measure(bare_inner, bare_args, NULL, &inner_truth) < 0) {
+			PyErr_Clear();
+			observe_harness_error(obs, "the allocator hook could not measure the inner workload");
+			goto done;
+		}
+		json_object_set_new(obs, "inner_truth_peak", json_integer((json_int_t)inner_truth.peak_bytes));
+		json_object_set_new(obs, "inner_truth_net", json_integer((json_int_t)inner_truth.net_bytes));
+	}
+
+	/* 2. The student's decorated versions (decoration is not measured). */
+	dec = decorate(decorator, fn, json_object_get(spec, "top"), obs); /* new */
+	if (!dec)
+		goto done;
+	if (nested || recursive) {
+		/* recurse calls itself through the decorated callable. */
+		if (recursive) {
+			inner_dec = Py_NewRef(dec);
+		} else {
+			inner_fn = fresh_workload(inner_name); /* new */
+			inner_dec = inner_fn ? decorate(decorator, inner_fn, json_object_get(spec, "top"), obs) : NULL;
+			if (!inner_dec)
+				goto done;
+		}
+	}
+	if (workload_args(wl, size, inner_dec, exc, tag, &args, &kwargs) < 0) {
+		PyErr_Clear();
+		observe_harness_error(obs, "cannot build the workload's arguments");
+		goto done;
+	}
+
+	/* 3. The caller's situation: tracing, with its own data and a high
+	 * peak of its own, or not tracing at all. */
+	if (caller_tracing) {
+		if (!tracing_at_start) {
+			PyObject *r = memfix_tm("start"); /* new */
+			started_tracing = r != NULL;
+			Py_XDECREF(r);
+		}
+		PyObject *mk = memfix_get("caller_data"); /* borrowed */
+		data = mk ? PyObject_CallFunction(mk, "L", data_bytes / 133) : NULL; /* new */
+		PyObject *spike = memfix_get("spike"); /* borrowed */
+		PyObject *r = spike ? PyObject_CallFunction(spike, "L", SPIKE_FACTOR * size) : NULL; /* new */
+		Py_XDECREF(r);
+		if (!data || !r || !memfix_tracing()) {
+			PyErr_Clear();
+			observe_harness_error(obs, "cannot set up the tracing caller");
+			goto done;
+		}
+		sample = Py_NewRef(PyList_GET_ITEM(data, 0)); /* new */
+		long long cur, peak;
+		memfix_traced(&cur, &peak);
+		json_object_set_new(obs, "caller_level", json_integer((json_int_t)cur));
+		json_object_set_new(obs, "caller_peak", json_integer((json_int_t)peak));
+	}
+
+	/* 4. The call. */
+	result = PyObject_Call(dec, args, kwargs); /* new */
+	/* Taken before anything else runs: calls need no exception pending. */
+	PyObject *et = NULL, *ev = NULL, *etb = NULL; /* new, from PyErr_Fetch */
+	if (!result) {
+		PyErr_Fetch(&et, &ev, &etb);
+		PyErr_NormalizeException(&et, &ev, &etb);
+	}
+	json_object_set_new(obs, "tracing_after", json_boolean(memfix_tracing()));
+	if (caller_tracing) {
+		PyObject *tb = NULL; /* new */
+		PyObject *get_tb = memfix_get("tm__get_object_traceback"); /* borrowed */
+		tb = PyObject_CallOneArg(get_tb, sample);
+		json_object_set_new(obs, "traces_kept", json_boolean(tb && tb != Py_None));
+		Py_XDECREF(tb);
+	}
+	if (!result) {
+		bool same = ev == exc;
+		json_object_set_new(obs, "raised_same", json_boolean(same));
+		if (same) {
+			Py_XDECREF(et);
+			Py_XDECREF(ev);
+			Py_XDECREF(etb);
+		} else {
+			PyErr_Restore(et, ev, etb);
+			observe_exception(obs, "exception");
+		}
+	} else {
+		char tn[64];
+		pyvalue_type_name(result, tn, sizeof(tn));
+		json_object_set_new(obs, "returned_type", json_string(tn));
+		PyObject *last = memfix_get("_last"); /* borrowed */
+		PyObject *kept = last && PyList_Check(last) ? PyList_GET_ITEM(last, 0) : NULL; /* borrowed */
+		bool same;
+		if (!strcmp(wl, "keep"))
+			same = result == kept;
+		else if (nested)
+			same = PyLong_CheckExact(result) && PyLong_AsLongLong(result) == size / 4;
+		else if (recursive)
+			same = PyLong_CheckExact(result) && PyLong_AsLongLong(result) == RECURSE_DEPTH;
+		else
+			same = result == Py_None;
+		PyErr_Clear();
+		json_object_set_new(obs, "same_object", json_boolean(same));
+		json_object_set_new(obs, "pair_result", json_boolean(PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2 &&
+								       PyTuple_GET_ITEM(result, 0) == kept && kept));
+		if (!strcmp(wl, "keep"))
+			json_object_set_new(obs, "kwargs_passed",
+					    json_boolean(last && PyList_Check(last) && PyList_GET_ITEM(last, 1) == tag));
+		record_profile(obs, "profile", dec);
+		if (nested)
+			record_profile(obs, "inner_profile", inner_dec);
+	}
+	record_metadata(obs, dec, fn);
+
+done:
+	Py_XDECREF(result);
+	Py_XDECREF(args);
+	Py_XDECREF(kwargs);
+	Py_XDECREF(bare_args);
+	Py_XDECREF(bare_kwargs);
+	Py_XDECREF(dec);
+	Py_XDECREF(inner_dec);
+	Py_XDECREF(inner_fn);
+	Py_XDECREF(bare_inner);
+	Py_XDECREF(fn);
+	Py_XDECREF(exc);
+	Py_XDECREF(tag);
+	Py_XDECREF(sample);
+	Py_XDECREF(data);
+	PyObject *last = memfix_get("_last"); /* borrowed */
+	for (Py_ssize_t i = 0; last && PyList_Check(last) && i < PyList_GET_SIZE(last); i++)
+		PyList_SetItem(last, i, Py_NewRef(Py_None));
+	/* Leave tracemalloc as the check found it. */
+	bool now = memfix_tracing();
+	if (now != tracing_at_start || started_tracing) {
+		PyObject *r = memfix_tm(tracing_at_start ? "start" : "stop"); /* new */
+		Py_XDECREF(r);
+	}
+	PyErr_Clear();
+}
+
+/* ---- controller ---- */
+
+static long long tolerance(long long truth)
+{
+	long long pct = llabs(truth) / 50;
+	return pct > 4096 ? pct : 4096;
+}
+
+static bool close_to(long long got, long long want)
+{
+	return llabs(got - want) <= tolerance(want);
+}
+
+static bool has(const json_t *list, const char *aspect)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		if (!strcmp(json_string_value(v), aspect))
+			return true;
+	}
+	return false;
+}
+
+static json_int_t get_int(const json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* Why last_profile[key] is not an int number of bytes, or NULL when it is.
+ * 'truth' helps name the mistake (KiB floats). */
+static char *number_problem(const json_t *p, const char *key, long long truth)
+{
+	char tkey[32];
+	snprintf(tkey, sizeof(tkey), "%s_type", key);
+	const char *type = str_or(json_string_value(json_object_get(p, tkey)), "missing");
+	const json_t *v = json_object_get(p, key);
+	if (!strcmp(type, "int") && json_is_integer(v))
+		return NULL;
+	if (!strcmp(type, "missing"))
+		return xasprintf("last_profile has no \"%s\" key", key);
+	if (!strcmp(type, "float") && json_is_real(v)) {
+		double d = json_real_value(v);
+		if (truth && fabs(d - (double)truth / 1024) <= (double)tolerance(truth) / 1024)
+			return xasprintf("last_profile[\"%s\"] is %g, a float in KiB: report whole bytes as an int", key, d);
+		if (truth && fabs(d - (double)truth / 1e6) <= (double)tolerance(truth) / 1e6 + 0.01)
+			return xasprintf("last_profile[\"%s\"] is %g, a float in MB: report whole bytes as an int", key, d);
+		return xasprintf("last_profile[\"%s\"] is %g, a float: report whole bytes as an int", key, d);
+	}
+	return xasprintf("last_profile[\"%s\"] is a %s, not an int", key, type);
+}
+
+/* Compares one reported number with the grader's; a message when wrong. */
+static char *compare_number(const json_t *p, const char *key, long long truth, const json_t *k, const char *what)
+{
+	char *np = number_problem(p, key, truth);
+	if (np)
+		return np;
+	long long got = (long long)get_int(p, key);
+	if (close_to(got, truth))
+		return NULL;
+	long long level = (long long)get_int(k, "caller_level");
+	long long cpeak = (long long)get_int(k, "caller_peak");
+	if (level && close_to(got - level, truth))
+		return xasprintf("%s[\"%s\"] is %lld but the call's own is %lld: it includes the %lld bytes the caller had "
+				 "traced before the call (no baseline: subtract the traced memory at the start of the call)",
+				 what, key, got, truth, level);
+	if (cpeak && !strcmp(key, "peak") && got >= cpeak - level - tolerance(cpeak))
+		return xasprintf("%s[\"peak\"] is %lld but the call's own is %lld: it includes a peak the caller reached "
+				 "before the call (tracemalloc.reset_peak() was not called at the start)",
+				 what, got, truth);
+	if (got > truth)
+		return xasprintf("%s[\"%s\"] is %lld, the grader measured %lld: %lld bytes too many (snapshots or "
+				 "other bookkeeping inside the measured window?)", what, key, got, truth, got - truth);
+	return xasprintf("%s[\"%s\"] is %lld, the grader measured %lld: %lld bytes too few", what, key, got, truth,
+			 truth - got);
+}
+
+static char *check_profile_shape(const json_t *p, const char *what)
+{
+	const char *type = str_or(json_string_value(json_object_get(p, "type")), "missing");
+	if (!strcmp(type, "missing"))
+		return xasprintf("%s: the decorated callable has no last_profile attribute after a call", what);
+	if (!strcmp(type, "NoneType"))
+		return xasprintf("%s: last_profile is still None after a call that returned normally", what);
+	if (strcmp(type, "dict"))
+		return xasprintf("%s: last_profile is a %s, not a dict", what, type);
+	return NULL;
+}
+
+static char *check_top(const struct check *c, const json_t *p, const json_t *k)
+{
+	const json_t *t = json_object_get(p, "top");
+	if (!t)
+		return xstrdup("last_profile has no \"top\" list");
+	if (json_object_get(t, "type"))
+		return xasprintf("last_profile[\"top\"] is a %s, not a list", json_string_value(json_object_get(t, "type")));
+	json_int_t n = get_int(t, "len");
+	json_t *jtop = json_object_get(c->spec, "top");
+	json_int_t limit = jtop ? (json_int_t)json_number_value(jtop) : 10;
+	if (n > limit)
+		return xasprintf("last_profile[\"top\"] has %d entries, at most %d were asked for", (int)n, (int)limit);
+	if (!json_is_true(json_object_get(t, "valid")))
+		return xstrdup("last_profile[\"top\"] entries must be (\"path:lineno\", size_diff) pairs of a str and an int");
+	if (json_is_true(json_object_get(t, "tracemalloc_frames")))
+		return xstrdup("last_profile[\"top\"] lists tracemalloc's own frames: filter them out of the snapshots");
+	if (!json_is_true(json_object_get(t, "sorted")))
+		return xstrdup("last_profile[\"top\"] is not sorted largest change first");
+	if (limit == 0)
+		return NULL;
+	const char *first = str_or(json_string_value(json_object_get(t, "first")), "");
+	long long size = (long long)get_int(t, "first_size");
+	long long net = (long long)get_int(k, "truth_net");
+	char want[64];
+	snprintf(want, sizeof(want), "grade_workloads.py:%d", memfix_keep_line());
+	if (!n)
+		return xstrdup("last_profile[\"top\"] is empty although the call kept a 1 MB allocation");
+	if (size < 0 && close_to(-size, net))
+		return xasprintf("last_profile[\"top\"] starts with %s, %lld: the sizes are negative, "
+				 "compare_to was called the wrong way round (use after.compare_to(before, \"lineno\"))", first, size);
+	size_t fl = strlen(first), wl = strlen(want);
+	if (fl < wl || strcmp(first + fl - wl, want) || !close_to(size, net))
+		return xasprintf("last_profile[\"top\"] starts with (%s, %lld); expected the allocating line %s with about %lld bytes",
+				 first, size, want, net);
+	return NULL;
+}
+
+static void decide_memprof(const struct check *c, const json_t *result, const json_t *k, struct check_result *out)
+{
+	const json_t *verify = json_object_get(c->expect, "verify");
+	const char *wl = str_or(json_string_value(json_object_get(c->spec, "workload")), "keep");
+	bool caller_tracing = !strcmp(str_or(json_string_value(json_object_get(c->spec, "caller")), "idle"), "tracing");
+	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	char *problem = NULL;
+	char *call = xasprintf("the decorated %s()%s", wl, caller_tracing ? " (caller tracing)" : "");
+	if (!verdict_function_found(c, k, out))
+		goto done;
+	if (herr) {
+		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
+		goto done;
+	}
+	const json_t *dexc = json_object_get(k, "decorate_exception");
+	const json_t *exc = json_object_get(k, "exception");
+	if (dexc || (exc && strcmp(wl, "fail"))) {
+		char *during = xasprintf(dexc ? "decorating %s()" : "calling %s", dexc ? wl : call);
+		verdict_exception(c, dexc ? dexc : exc, during, out);
+		if (out->status == STATUS_ERROR)
+			out->status = STATUS_FAIL;
+		verdict_choose_feedback(out, verdict_feedback_text(c, "error"));
+		free(during);
+		goto done;
+	}
+	bool raised = json_object_get(k, "raised_same") != NULL;
+	const json_t *p = json_object_get(k, "profile");
+
+	if (!problem && has(verify, "raises")) {
+		if (!raised)
+			problem = xasprintf("the function's exception was swallowed: %s returned a %s instead of raising", call,
+					    str_or(json_string_value(json_object_get(k, "returned_type")), "value"));
+		else if (!json_is_true(json_object_get(k, "raised_same"))) {
+			char *what = verdict_describe_exception(exc);
+			problem = xasprintf("%s raised %s, not the function's own exception object (re-raise it unchanged)", call, what);
+			free(what);
+		}
+	}
+	if (!problem && has(verify, "tracing")) {
+		bool after = json_is_true(json_object_get(k, "tracing_after"));
+		if (caller_tracing && !after)
+			problem = xasprintf("tracemalloc.stop() was called although the caller was tracing (%s)", call);
+		else if (!caller_tracing && after)
+			problem = raised ? xasprintf("tracemalloc was still tracing after %s raised: stop it in a finally", call)
+					 : xasprintf("tracemalloc was still tracing after %s: stop what you started", call);
+	}
+	if (!problem && has(verify, "traces") && caller_tracing) {
+		if (!json_is_true(json_object_get(k, "traces_kept")))
+			problem = xasprintf("the caller's traces were lost during %s (tracemalloc.clear_traces(), or stop() "
+					    "and start())", call);
+	}
+	if (!problem && has(verify, "returns") && !raised) {
+		if (json_is_true(json_object_get(k, "pair_result")))
+			problem = xasprintf("%s returned a (result, ...) tuple instead of the function's own return value", call);
+		else if (!json_is_true(json_object_get(k, "same_object")))
+			problem = xasprintf("%s returned a %s, not the very object the function returned", call,
+					    str_or(json_string_value(json_object_get(k, "returned_type")), "?"));
+		else if (!strcmp(wl, "keep") && !json_is_true(json_object_get(k, "kwargs_passed")))
+			problem = xasprintf("%s did not pass the keyword argument through", call);
+	}
+	if (!problem && has(verify, "metadata")) {
+		if (!json_is_true(json_object_get(k, "__name___ok")))
+			problem = xasprintf("__name__ of the decorated function is '%s', not '%s': use functools.wraps",
+					    str_or(json_string_value(json_object_get(k, "__name___got")), "?"), wl);
+		else if (!json_is_true(json_object_get(k, "__doc___ok")))
+			problem = xstrdup("__doc__ of the decorated function is not the function's docstring: use functools.wraps");
+		else if (!json_is_true(json_object_get(k, "__wrapped___ok")))
+			problem = xstrdup("__wrapped__ of the decorated function is not the original function: use functools.wraps");
+	}
+	bool numbers = has(verify, "peak") || has(verify, "net") || has(verify, "top") || has(verify, "inner");
+	if (!problem && numbers && !raised)
+		problem = check_profile_shape(p, call);
+	if (!problem && has(verify, "peak") && !raised)
+		problem = compare_number(p, "peak", (long long)get_int(k, "truth_peak"), k, "last_profile");
+	if (!problem && has(verify, "net") && !raised)
+		problem = compare_number(p, "net", (long long)get_int(k, "truth_net"), k, "last_profile");
+	if (!problem && has(verify, "inner") && !raised) {
+		const json_t *ip = json_object_get(k, "inner_profile");
+		problem = check_profile_shape(ip, "the inner decorated call");
+		if (!problem)
+			problem = compare_number(ip, "peak", (long long)get_int(k, "inner_truth_peak"), k, "the inner last_profile");
+		if (!problem)
+			problem = compare_number(ip, "net", (long long)get_int(k, "inner_truth_net"), k, "the inner last_profile");
+	}
+	if (!problem && has(verify, "top") && !raised)
+		problem = check_top(c, p, k);
+
+	if (problem) {
+		verdict_set(out, STATUS_FAIL, "%s", problem);
+		verdict_choose_feedback(out, verdict_feedback_text(c, "fail"));
+	} else {
+		verdict_set(out, STATUS_PASS, "%s: right", call);
+		if (p && json_object_get(p, "peak"))
+			verdict_set(out, STATUS_PASS, "%s: peak %lld, net %lld (grader: %lld, %lld)", call,
+				    (long long)get_int(p, "peak"), (long long)get_int(p, "net"),
+				    (long long)get_int(k, "truth_peak"), (long long)get_int(k, "truth_net"));
+	}
+	verdict_output(c, result, "stdout_call", "the call", out);
+done:
+	free(problem);
+	free(call);
+}
+
+static const char *const aspects[] = { "peak", "net", "returns", "raises", "tracing", "traces", "metadata",
+				       "inner", "top", NULL };
+
+static const char *validate_memprof(const json_t *spec, const json_t *expect)
+{
+	const char *wl = str_or(json_string_value(json_object_get(spec, "workload")), "keep");
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(expect, "verify"), i, v) {
+		bool known = false;
+		for (size_t j = 0; aspects[j]; j++)
+			known = known || !strcmp(aspects[j], json_string_value(v));
+		if (!known)
+			return "'verify' items are peak, net, returns, raises, tracing, traces, metadata, inner, top";
+		if (!strcmp(json_string_value(v), "raises") && strcmp(wl, "fail"))
+			return "'verify: raises' needs 'workload: fail'";
+		if (!strcmp(json_string_value(v), "inner") && strncmp(wl, "nested", 6))
+			return "'verify: inner' needs a nested workload";
+		if (!strcmp(json_string_value(v), "top") && strcmp(wl, "keep"))
+			return "'verify: top' needs 'workload: keep'";
+	}
+	json_t *top = json_object_get(spec, "top");
+	if (top && (json_number_value(top) < 0 || json_number_value(top) > 1000 ||
+		    floor(json_number_value(top)) != json_number_value(top)))
+		return "'top' must be a whole number from 0 to 1000";
+	return NULL;
+}
+
+static const struct key_schema memprof_keys[] = {
+	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
+	{ "workload", KEY_STRING, TO_SPEC, true, "keep|churn|noop|fail|nested_before|nested_during|recurse" },
+	{ "caller", KEY_STRING, TO_SPEC, false, "idle|tracing" },
+	{ "size", KEY_SIZE, TO_SPEC, false, NULL },
+	{ "caller_data", KEY_SIZE, TO_SPEC, false, NULL },
+	{ "top", KEY_NUMBER, TO_SPEC, false, NULL },
+	{ "verify", KEY_STRING_LIST, TO_EXPECT, true, NULL },
+	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+const struct kind_def kind_memprof = { "memprof", memprof_keys, validate_memprof, observe_memprof, decide_memprof };
