@@ -24,6 +24,10 @@
 
 #define SPIKE_FACTOR 8       /* the caller's peak before the call, in workload sizes */
 #define RECURSE_DEPTH 3
+/* The tracing caller's many small traced objects (besides its big block):
+ * enough that snapshots taken inside the measured window show, few enough
+ * that student code filtering snapshots in Python stays fast. */
+#define CALLER_SMALL_OBJECTS 2000
 
 /* ---- child ---- */
 
@@ -323,7 +327,7 @@ static void observe_memprof(PyObject *module, const json_t *spec, json_t *obs)
 			Py_XDECREF(r);
 		}
 		PyObject *mk = memfix_get("caller_data"); /* borrowed */
-		data = mk ? PyObject_CallFunction(mk, "L", data_bytes / 133) : NULL; /* new */
+		data = mk ? PyObject_CallFunction(mk, "Li", data_bytes, CALLER_SMALL_OBJECTS) : NULL; /* new */
 		PyObject *spike = memfix_get("spike"); /* borrowed */
 		PyObject *r = spike ? PyObject_CallFunction(spike, "L", SPIKE_FACTOR * size) : NULL; /* new */
 		Py_XDECREF(r);
