@@ -49,7 +49,6 @@ static int begin(struct exercise_run *run)
 	if (ensure_worker(run->w, err, sizeof(err)) < 0 ||
 	    worker_begin(run->w, run->dir, run->ex, &compiled, err, sizeof(err)) < 0) {
 		/* The zygote itself may be gone: start a fresh one next time. */
-		worker_end(run->w);
 		worker_stop(run->w);
 		*run->w = (struct worker)WORKER_INIT;
 		snprintf(run->broken_why, sizeof(run->broken_why), "%s", err);
@@ -105,8 +104,9 @@ static void run_one(struct exercise_run *run, size_t i)
 		json_decref(result);
 	} else {
 		verdict_set(cr, STATUS_CRASH, "%s", err);
-		/* Start a fresh supervisor for the checks that remain. */
-		worker_end(run->w);
+		/* Start a fresh supervisor for the checks that remain (the old
+		 * one is gone, or killed now if it is stuck). */
+		worker_finish(run->w);
 		if (++run->restarts > MAX_RESTARTS) {
 			run->broken = true;
 			snprintf(run->broken_why, sizeof(run->broken_why), "too many crashes in this exercise");
@@ -173,6 +173,7 @@ int grade_submission(struct worker *w, const struct rubric *r, const char *dir, 
 		out->score += out->exercises[i].score;
 		out->max_score += out->exercises[i].max_score;
 	}
+	worker_finish(w);
 	snprintf(out->python, sizeof(out->python), "%s", w->python);
 	out->seconds = now_seconds() - t0;
 	return 0;

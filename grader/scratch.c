@@ -127,49 +127,66 @@ static int private_tmpfs(void)
 	return mount("grade-scratch", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, opts);
 }
 
-int scratch_create(const char *submission_dir, char **out, char *err, size_t errlen)
+int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_t errlen)
 {
-	struct budget b = { 0, 0 };
-	int dst = -1, rc = -1;
-	char *dir = NULL;
-	*out = NULL;
+	*s = (struct scratch)SCRATCH_INIT;
 	/* Opened first: the submission may live under the /tmp we cover. */
-	int src = open(submission_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (src < 0) {
+	s->src_fd = open(submission_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->src_fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", submission_dir, strerror(errno));
 		return -1;
 	}
-	if (private_tmpfs() == 0) {
-		dir = xstrdup(SCRATCH_TMPFS_DIR);
+	s->on_tmpfs = private_tmpfs() == 0;
+	return 0;
+}
+
+int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen)
+{
+	struct budget b = { 0, 0 };
+	int dst = -1, rc = -1;
+	scratch_remove(s->dir);
+	free(s->dir);
+	s->dir = NULL;
+	char *dir;
+	if (s->on_tmpfs) {
+		dir = xasprintf("%s-%u", SCRATCH_TMPFS_DIR, ++s->seq);
 		if (mkdir(dir, 0700) < 0) {
 			snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-			goto done;
+			free(dir);
+			return -1;
 		}
 	} else {
 		const char *tmp = getenv("TMPDIR");
 		dir = xasprintf("%s/grade-scratch-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
 		if (!mkdtemp(dir)) {
 			snprintf(err, errlen, "cannot create a scratch directory: %s", strerror(errno));
-			goto done;
+			free(dir);
+			return -1;
 		}
 	}
 	dst = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dst < 0)
 		snprintf(err, errlen, "cannot open %s: %s", dir, strerror(errno));
 	else
-		rc = copy_tree(src, dst, 0, &b, err, errlen);
-	if (rc < 0)
-		scratch_remove(dir);
-done:
-	close(src);
+		rc = copy_tree(s->src_fd, dst, 0, &b, err, errlen);
 	if (dst >= 0)
 		close(dst);
 	if (rc < 0) {
+		scratch_remove(dir);
 		free(dir);
 		return -1;
 	}
-	*out = dir;
+	s->dir = dir;
 	return 0;
+}
+
+void scratch_close(struct scratch *s)
+{
+	scratch_remove(s->dir);
+	free(s->dir);
+	if (s->src_fd >= 0)
+		close(s->src_fd);
+	*s = (struct scratch)SCRATCH_INIT;
 }
 
 static void remove_entries(int dir, int depth)

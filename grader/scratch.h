@@ -14,6 +14,7 @@
 #ifndef GRADE_SCRATCH_H
 #define GRADE_SCRATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SCRATCH_MAX_FILES 1000
@@ -24,17 +25,33 @@
 #define SCRATCH_FS_FILES 4096
 #define SCRATCH_TMPFS_DIR "/tmp/submission"
 
-/* Creates a fresh directory and copies the submission into it: on a private
- * tmpfs mounted over /tmp in a new mount namespace of the calling process
- * (SCRATCH_TMPFS_DIR, bounded by SCRATCH_FS_BYTES and SCRATCH_FS_FILES),
- * else, where the host refuses mount namespaces, under $TMPDIR (else /tmp).
- * Call it in a process of its own (the supervisor): it changes the
- * process's view of /tmp.  Returns 0 with *out (malloc'd, absolute) set, or
- * -1 with a message in err and nothing left behind. */
-int scratch_create(const char *submission_dir, char **out, char *err, size_t errlen);
+struct scratch {
+	int src_fd;       /* the submission directory, opened once */
+	bool on_tmpfs;    /* copies go to the private tmpfs (else under $TMPDIR) */
+	unsigned seq;
+	char *dir;        /* the current copy (absolute), or NULL */
+};
 
-/* Removes the directory and everything in it, never following links.
- * Safe on NULL. */
+#define SCRATCH_INIT { -1, false, 0, NULL }
+
+/* Opens the submission directory, then, in a new mount namespace of the
+ * calling process, mounts a private tmpfs over /tmp (bounded by
+ * SCRATCH_FS_BYTES and SCRATCH_FS_FILES; in memory, where a disk-backed
+ * /tmp can cost a millisecond per file created) for the copies.  Where the
+ * host refuses mount namespaces, copies go under $TMPDIR (else /tmp)
+ * instead.  Call it in a process of its own (the supervisor): it changes
+ * the process's view of /tmp.  Returns 0, or -1 with a message in err. */
+int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_t errlen);
+
+/* Replaces the current copy (if any) with a fresh one in s->dir.  Returns 0,
+ * or -1 with a message in err (too many files, too large...). */
+int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen);
+
+/* Removes the copy and closes the submission directory. */
+void scratch_close(struct scratch *s);
+
+/* Removes a directory and everything in it, never following links.  Safe
+ * on NULL. */
 void scratch_remove(const char *dir);
 
 #endif

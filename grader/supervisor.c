@@ -29,10 +29,10 @@
 #define REQUEST_MAX_BYTES (1u << 20)
 #define FRAME_MAX_BYTES (4u << 20)
 
-static struct compiled_module *modules;
+static struct compiled_module *modules;   /* the current exercise's files */
 static size_t n_modules;
-static const char *submission_dir;
-static char *scratch_dir;                 /* the copy the checks see */
+static struct scratch scratch = SCRATCH_INIT;   /* the submission, and the copy the checks see */
+static const char *scratch_dir;          /* scratch.dir while an exercise runs */
 static struct sandbox_layers layers;      /* what this supervisor can apply */
 static const char *const *read_paths;     /* read-only paths for every check */
 static struct sandbox_policy policy;
@@ -44,23 +44,39 @@ static int send_json(int fd, json_t *msg)
 	return rc;
 }
 
+static void release_modules(void)
+{
+	for (size_t i = 0; i < n_modules; i++) {
+		free(modules[i].name);
+		free(modules[i].file);
+		Py_XDECREF(modules[i].code);
+		json_decref(modules[i].error);
+	}
+	free(modules);
+	modules = NULL;
+	n_modules = 0;
+}
+
+/* Compiles the exercise's files (no student code runs), read from the
+ * submission directory itself, never through a symbolic link. */
 static void compile_files(const json_t *files, json_t *report)
 {
 	size_t n = json_array_size(files);
+	release_modules();
 	modules = xcalloc(n ? n : 1, sizeof(*modules));
 	for (size_t i = 0; i < n; i++) {
 		const char *file = json_string_value(json_array_get(files, i));
 		struct compiled_module *m = &modules[n_modules++];
 		m->file = xstrdup(file);
 		m->name = xstrndup(file, strlen(file) - (str_has_suffix(file, ".py") ? 3 : 0));
-		char *path = xasprintf("%s/%s", submission_dir, file);
 		char *source = NULL;
 		size_t len = 0;
-		int err = read_file(&source, &len, path, SOURCE_MAX_BYTES);
-		free(path);
+		int err = read_file_at(scratch.src_fd, file, &source, &len, SOURCE_MAX_BYTES);
 		json_t *entry = json_pack("{s:s}", "file", file);
 		if (err < 0) {
-			const char *why = err == -ENOENT ? "missing" : err == -EFBIG ? "too large" : strerror(-err);
+			const char *why = err == -ENOENT ? "missing" : err == -EFBIG ? "too large"
+				: err == -ELOOP ? "a symbolic link (submissions must hold regular files)"
+				: err == -EINVAL ? "not a regular file" : strerror(-err);
 			m->error = json_pack("{s:s, s:s, s:b}", "type", "FileNotFoundError", "message", why,
 					     "missing", err == -ENOENT);
 		} else {
@@ -539,22 +555,6 @@ static json_t *run_check(const json_t *header, char *request, size_t request_len
 	return result;
 }
 
-/* Sets up what every check child of this job shares: the scratch copy
- * and the policy.  (The namespaces and the compiled seccomp filter come
- * from the zygote: sandbox_shared_init().) */
-static void sandbox_setup(const struct sandbox_layers *probed, json_t *compiled_msg)
-{
-	char err[256];
-	layers = *probed;
-	if (scratch_create(submission_dir, &scratch_dir, err, sizeof(err)) < 0) {
-		json_object_set_new(compiled_msg, "scratch_error", json_string(err));
-		return;
-	}
-	policy = *supervisor_policy_template();
-	policy.scratch_dir = scratch_dir;
-	policy.read_paths = read_paths;
-}
-
 const struct sandbox_policy *supervisor_policy_template(void)
 {
 	static const int kept_fds[] = { 3, 4, 5 };
@@ -565,46 +565,80 @@ const struct sandbox_policy *supervisor_policy_template(void)
 	return &template;
 }
 
+/* Starts an exercise: its files compiled, a fresh copy of the submission.
+ * Returns the "compiled" message; *unusable says why checks cannot run. */
+static json_t *begin_exercise(const json_t *msg, const char *open_error, char **unusable)
+{
+	char err[256];
+	child_stop(NULL, NULL);
+	free(*unusable);
+	*unusable = NULL;
+	scratch_dir = NULL;
+	json_t *report = json_array();
+	json_t *compiled = json_pack("{s:s, s:o}", "op", "compiled", "files", report);
+	if (open_error) {
+		*unusable = xstrdup(open_error);
+	} else {
+		compile_files(json_object_get(msg, "files"), report);
+		if (scratch_fresh_copy(&scratch, err, sizeof(err)) < 0)
+			*unusable = xstrdup(err);
+		scratch_dir = scratch.dir;
+		policy.scratch_dir = scratch_dir;
+	}
+	if (*unusable)
+		json_object_set_new(compiled, "scratch_error", json_string(*unusable));
+	return compiled;
+}
+
 _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_layers *probed,
 			       const char *const *paths)
 {
+	char err[256];
+	char *unusable = NULL;
+	bool in_exercise = false;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
-	submission_dir = xstrdup(json_string_value(json_object_get(job, "dir")));
 	read_paths = paths;
-	send_json(fd, json_pack("{s:s, s:i}", "op", "hello", "pid", (int)getpid()));
-
-	json_t *report = json_array();
-	compile_files(json_object_get(job, "files"), report);
-	json_t *compiled = json_pack("{s:s, s:o}", "op", "compiled", "files", report);
-	sandbox_setup(probed, compiled);
-	const char *setup_error = json_string_value(json_object_get(compiled, "scratch_error"));
-	char *unusable = setup_error ? xstrdup(setup_error) : NULL;
-	if (send_json(fd, compiled) < 0)
+	layers = *probed;
+	policy = *supervisor_policy_template();
+	policy.read_paths = read_paths;
+	const char *open_error = NULL;
+	if (scratch_open(&scratch, json_string_value(json_object_get(job, "dir")), err, sizeof(err)) < 0)
+		open_error = err;
+	if (send_json(fd, json_pack("{s:s, s:i}", "op", "hello", "pid", (int)getpid())) < 0)
 		goto out;
 
 	for (;;) {
-		json_t *header = NULL;
-		if (proto_recv(fd, &header, 1 << 16, 0) < 0)
+		json_t *msg = NULL;
+		if (proto_recv(fd, &msg, 1 << 20, 0) < 0)
 			goto out;
-		const char *op = json_string_value(json_object_get(header, "op"));
-		if (!op || strcmp(op, "check")) {
-			json_decref(header);
+		const char *op = str_or(json_string_value(json_object_get(msg, "op")), "");
+		json_t *reply = NULL;
+		if (!strcmp(op, "exercise")) {
+			reply = begin_exercise(msg, open_error, &unusable);
+			in_exercise = true;
+		} else if (!strcmp(op, "check")) {
+			char *request = NULL;
+			size_t len = 0;
+			if (proto_recv_raw(fd, &request, &len, REQUEST_MAX_BYTES, 0) < 0) {
+				json_decref(msg);
+				goto out;
+			}
+			reply = unusable ? supervisor_error(unusable)
+				: !in_exercise ? supervisor_error("a check outside an exercise")
+				: run_check(msg, request, len);
+			explicit_bzero(request, len);
+			free(request);
+		} else {
+			json_decref(msg);
 			goto out;
 		}
-		char *request = NULL;
-		size_t len = 0;
-		if (proto_recv_raw(fd, &request, &len, REQUEST_MAX_BYTES, 0) < 0)
-			goto out;
-		json_t *result = unusable ? supervisor_error(unusable) : run_check(header, request, len);
-		explicit_bzero(request, len);
-		free(request);
-		json_decref(header);
-		if (send_json(fd, result) < 0)
+		json_decref(msg);
+		if (send_json(fd, reply) < 0)
 			goto out;
 	}
 out:
 	child_stop(NULL, NULL);
-	scratch_remove(scratch_dir);
+	scratch_close(&scratch);
 	_exit(0);
 }

@@ -86,14 +86,36 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+static int read_fd(int fd, char **out, size_t *len, size_t limit);
+
 int read_file(char **out, size_t *len, const char *path, size_t limit)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, out, len, limit);
+}
+
+int read_file_at(int dirfd, const char *name, char **out, size_t *len, size_t limit)
+{
+	/* O_NONBLOCK: a fifo planted under the name must not hang us. */
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return read_fd(fd, out, len, limit);
+}
+
+/* Reads fd to its end and closes it. */
+static int read_fd(int fd, char **out, size_t *len, size_t limit)
 {
 	int err = 0;
 	char *data = NULL;
 	size_t used = 0, alloc = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {
 		err = -errno;

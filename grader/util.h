@@ -27,6 +27,9 @@ char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0
 /* Reads a whole file into a NUL-terminated buffer (*out, caller frees).
  * Returns 0, or -errno. Files larger than limit give -EFBIG. */
 int read_file(char **out, size_t *len, const char *path, size_t limit);
+/* The same for 'name' in the directory dirfd, never following a symbolic
+ * link (-ELOOP) and refusing what is not a regular file (-EINVAL). */
+int read_file_at(int dirfd, const char *name, char **out, size_t *len, size_t limit);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);

@@ -110,7 +110,7 @@ static int recv_op(struct worker *w, json_t **out, const char *want, double dead
 		*out = msg;
 		return 0;
 	}
-	if (op && !strcmp(op, "exercise_end")) {
+	if (op && !strcmp(op, "supervisor_end")) {
 		/* The supervisor died under us: the zygote says how. */
 		json_t *st = json_object_get(msg, "status");
 		json_int_t sig = json_integer_value(json_object_get(st, "signal"));
@@ -119,7 +119,9 @@ static int recv_op(struct worker *w, json_t **out, const char *want, double dead
 			 (int)(sig ? sig : json_integer_value(json_object_get(st, "exit"))));
 		w->in_exercise = false;
 		w->supervisor = 0;
-		fail(err, errlen, "the grading process for this exercise died (%s)", what);
+		free(w->dir);
+		w->dir = NULL;
+		fail(err, errlen, "the grading process for this submission died (%s)", what);
 	} else {
 		fail(err, errlen, "unexpected message '%s' from the interpreter process", op ? op : "?");
 	}
@@ -130,22 +132,30 @@ static int recv_op(struct worker *w, json_t **out, const char *want, double dead
 int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, json_t **compiled,
 		 char *err, size_t errlen)
 {
+	if (w->supervisor && strcmp(w->dir, dir))
+		worker_finish(w);
+	if (!w->supervisor) {
+		json_t *job = json_pack("{s:s, s:s}", "op", "submission", "dir", dir);
+		int rc = proto_send(w->fd, job);
+		json_decref(job);
+		if (rc < 0)
+			return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
+		json_t *hello = NULL;
+		if (recv_op(w, &hello, "hello", now_seconds() + START_TIMEOUT, err, errlen) < 0)
+			return -1;
+		w->supervisor = (pid_t)json_integer_value(json_object_get(hello, "pid"));
+		w->dir = xstrdup(dir);
+		json_decref(hello);
+	}
 	json_t *files = json_array();
 	for (size_t i = 0; i < ex->n_files; i++)
 		json_array_append_new(files, json_string(ex->files[i]));
-	json_t *job = json_pack("{s:s, s:s, s:s, s:o}", "op", "exercise", "exercise", ex->id, "dir", dir,
-				"files", files);
+	json_t *job = json_pack("{s:s, s:s, s:o}", "op", "exercise", "exercise", ex->id, "files", files);
 	int rc = proto_send(w->fd, job);
 	json_decref(job);
 	if (rc < 0)
 		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
 	w->in_exercise = true;
-
-	json_t *hello = NULL;
-	if (recv_op(w, &hello, "hello", now_seconds() + START_TIMEOUT, err, errlen) < 0)
-		return -1;
-	w->supervisor = (pid_t)json_integer_value(json_object_get(hello, "pid"));
-	json_decref(hello);
 	json_t *msg = NULL;
 	if (recv_op(w, &msg, "compiled", now_seconds() + COMPILE_TIMEOUT, err, errlen) < 0)
 		return -1;
@@ -178,7 +188,15 @@ int worker_check(struct worker *w, const struct exercise *ex, const struct check
 
 void worker_end(struct worker *w)
 {
-	if (!w->in_exercise)
+	/* The supervisor replaces the exercise's check child when the next
+	 * exercise begins, or exits with the submission. */
+	w->in_exercise = false;
+}
+
+void worker_finish(struct worker *w)
+{
+	w->in_exercise = false;
+	if (!w->supervisor)
 		return;
 	json_t *done = json_pack("{s:s}", "op", "done");
 	proto_send(w->fd, done);
@@ -187,7 +205,7 @@ void worker_end(struct worker *w)
 		json_t *msg = NULL;
 		int rc = proto_recv(w->fd, &msg, RESULT_MAX_BYTES, now_seconds() + 5.0);
 		const char *op = rc == 0 ? json_string_value(json_object_get(msg, "op")) : NULL;
-		bool ended = op && !strcmp(op, "exercise_end");
+		bool ended = op && !strcmp(op, "supervisor_end");
 		json_decref(msg);
 		if (ended)
 			break;
@@ -198,12 +216,14 @@ void worker_end(struct worker *w)
 		if (rc == PROTO_EOF)
 			break;
 	}
-	w->in_exercise = false;
 	w->supervisor = 0;
+	free(w->dir);
+	w->dir = NULL;
 }
 
 void worker_stop(struct worker *w)
 {
+	worker_finish(w);
 	if (w->fd >= 0) {
 		json_t *quit = json_pack("{s:s}", "op", "quit");
 		proto_send(w->fd, quit);

@@ -5,13 +5,17 @@
  * end of a socketpair, with an empty environment and no other
  * descriptors.  The controller then drives it one exercise at a time:
  *
- *     worker_begin()  -> the zygote forks a supervisor, which compiles
- *     worker_check()  -> one check child, one result        (repeat)
- *     worker_end()    -> the supervisor exits
+ *     worker_begin()  -> a supervisor for the submission (the zygote forks
+ *                        one for the submission's first exercise), which
+ *                        compiles the exercise's files and copies the
+ *                        submission afresh
+ *     worker_check()  -> one result                          (repeat)
+ *     worker_end()    -> the exercise is over
+ *     worker_finish() -> the submission is over: the supervisor exits
  *
  * Every wait has a deadline.  When a supervisor stops answering, the
  * worker kills it and reports the exercise as broken; the zygote itself
- * stays usable for the next exercise.
+ * stays usable, and the next exercise gets a new supervisor.
  *
  * Functions return 0 or -1 with a one-line reason in 'err'.
  */
@@ -27,13 +31,14 @@
 struct worker {
 	pid_t pid;              /* the zygote */
 	int fd;                 /* our end of the channel */
-	pid_t supervisor;       /* the current exercise's supervisor, or 0 */
+	pid_t supervisor;       /* the current submission's supervisor, or 0 */
+	char *dir;              /* its submission directory */
 	bool in_exercise;
 	char python[128];       /* the embedded Python's version line */
 	int major, minor;
 };
 
-#define WORKER_INIT { 0, -1, 0, false, "", 0, 0 }
+#define WORKER_INIT { 0, -1, 0, NULL, false, "", 0, 0 }
 
 int worker_start(struct worker *w, char *err, size_t errlen);
 
@@ -47,8 +52,11 @@ int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, j
 int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, json_t **result,
 		 char *err, size_t errlen);
 
-/* Ends the current exercise (killing its supervisor if it is stuck). */
+/* Ends the current exercise. */
 void worker_end(struct worker *w);
+
+/* Ends the submission: its supervisor exits (killed if it is stuck). */
+void worker_finish(struct worker *w);
 
 void worker_stop(struct worker *w);
 

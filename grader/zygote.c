@@ -98,7 +98,7 @@ int zygote_main(int fd)
 			json_decref(msg);
 			return 0;
 		}
-		if (strcmp(op, "exercise")) {
+		if (strcmp(op, "submission")) {
 			json_decref(msg);
 			continue;
 		}
@@ -111,14 +111,14 @@ int zygote_main(int fd)
 		int status = 0;
 		json_t *end;
 		if (pid < 0) {
-			end = json_pack("{s:s, s:s}", "op", "exercise_end", "error", strerror(errno));
+			end = json_pack("{s:s, s:s}", "op", "supervisor_end", "error", strerror(errno));
 		} else {
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;
 			/* As the subreaper, we inherit what a dead supervisor left. */
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
-			end = json_pack("{s:s, s:o}", "op", "exercise_end", "status", exit_status(status));
+			end = json_pack("{s:s, s:o}", "op", "supervisor_end", "status", exit_status(status));
 		}
 		rc = proto_send(fd, end);
 		json_decref(end);

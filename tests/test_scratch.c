@@ -1,7 +1,7 @@
 /*
- * scratch_create: what a check sees of a submission.  Each case builds a submission in a temporary directory,
- * then lets a forked child (scratch_create changes the calling process's mount namespace) copy it and describe the
- * copy; the parent compares that description and removes its directory.
+ * scratch_open / scratch_fresh_copy: what a check sees of a submission.  Each case builds a submission in a
+ * temporary directory, then lets a forked child (scratch_open changes the calling process's mount namespace) copy it
+ * and describe the copy; the parent compares that description and removes its directory.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -66,7 +66,7 @@ static int cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Runs scratch_create in a child; returns "ok\n" + the sorted listing, or "error: ..." */
+/* Copies in a child; returns "ok\n" + the sorted listing, or "error: ..." */
 static char *copy_and_list(const char *submission)
 {
 	int p[2];
@@ -74,13 +74,15 @@ static char *copy_and_list(const char *submission)
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		char *dir = NULL, err[256];
+		char err[256];
+		struct scratch sc;
 		FILE *out = fdopen(p[1], "w");
-		if (scratch_create(submission, &dir, err, sizeof(err)) < 0) {
+		if (scratch_open(&sc, submission, err, sizeof(err)) < 0 || scratch_fresh_copy(&sc, err, sizeof(err)) < 0) {
 			fprintf(out, "error: %s\n", err);
 			fclose(out);
 			_exit(0);
 		}
+		char *dir = xstrdup(sc.dir);
 		char *text = NULL;
 		size_t len = 0;
 		FILE *mem = open_memstream(&text, &len);
@@ -94,10 +96,17 @@ static char *copy_and_list(const char *submission)
 		fprintf(out, "ok\n");
 		for (size_t i = 0; i < n; i++)
 			fprintf(out, "%s\n", lines[i]);
-		scratch_remove(dir);
+		/* A second copy replaces the first. */
+		char *first = xstrdup(dir);
 		struct stat st;
-		if (stat(dir, &st) == 0)
+		if (scratch_fresh_copy(&sc, err, sizeof(err)) < 0 || stat(first, &st) == 0 || stat(sc.dir, &st) < 0)
+			fprintf(out, "second copy wrong\n");
+		char *second = xstrdup(sc.dir);
+		scratch_close(&sc);
+		if (stat(second, &st) == 0)
 			fprintf(out, "left behind\n");
+		free(first);
+		free(second);
 		fclose(out);
 		_exit(0);
 	}
@@ -159,16 +168,17 @@ Test(scratch, copies_file_contents)
 	cr_assert_eq(pipe(p), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		char *dir = NULL, err[256];
-		if (scratch_create(sub, &dir, err, sizeof(err)) < 0)
+		char err[256];
+		struct scratch sc;
+		if (scratch_open(&sc, sub, err, sizeof(err)) < 0 || scratch_fresh_copy(&sc, err, sizeof(err)) < 0)
 			_exit(1);
-		char *path = xasprintf("%s/a.py", dir), *text = NULL;
+		char *path = xasprintf("%s/a.py", sc.dir), *text = NULL;
 		size_t len = 0;
 		if (read_file(&text, &len, path, 1 << 20) < 0)
 			_exit(2);
 		if (write(p[1], text, len) != (ssize_t)len)
 			_exit(3);
-		scratch_remove(dir);
+		scratch_close(&sc);
 		_exit(0);
 	}
 	close(p[1]);
