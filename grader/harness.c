@@ -29,12 +29,27 @@ PyObject *harness_compiled(const char *module, const char **file)
 {
 	for (size_t i = 0; i < H.n_modules; i++) {
 		if (!strcmp(H.modules[i].name, module)) {
-			*file = H.modules[i].file;
+			if (file)
+				*file = H.modules[i].file;
 			return H.modules[i].code; /* borrowed */
 		}
 	}
-	*file = NULL;
+	if (file)
+		*file = NULL;
 	return NULL;
+}
+
+/* What the audit hook refused so far in this check, as JSON (new). */
+static json_t *violations_json(size_t *dropped)
+{
+	const struct audit_violation *v = NULL;
+	size_t n = audit_violations(&v, dropped);
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:b}", "event", v[i].event, "detail",
+						      v[i].detail, "file", v[i].file, "line", v[i].line,
+						      "forbidden", v[i].forbidden));
+	return list;
 }
 
 /* Imports the student's module once per child; every check records the
@@ -46,6 +61,10 @@ static PyObject *import_student(const char *name)
 	json_t *cached = json_object_get(H.imports, name); /* borrowed */
 	if (cached) {
 		json_object_set(H.observation, "import", cached);
+		/* What the import was refused is part of every check's story. */
+		json_t *refused = json_object_get(cached, "violations"); /* borrowed */
+		if (refused)
+			json_object_set_new(H.observation, "violations", json_deep_copy(refused));
 		if (!json_is_true(json_object_get(cached, "ok")))
 			return NULL;
 		PyObject *mod = PyDict_GetItemString(PyImport_GetModuleDict(), name); /* borrowed */
@@ -88,6 +107,11 @@ static PyObject *import_student(const char *name)
 	double t0 = now_seconds();
 	mod = pyhost_exec_module(name, cm->code, cm->file, &exc); /* new */
 	json_object_set_new(imp, "seconds", json_real(now_seconds() - t0));
+	size_t dropped = 0;
+	json_t *refused = violations_json(&dropped);
+	if (json_array_size(refused))
+		json_object_set(imp, "violations", refused);
+	json_decref(refused);
 	if (!mod) {
 		json_object_set_new(imp, "ok", json_false());
 		json_object_set_new(imp, "exception", py_exception_to_json(&exc));
@@ -99,20 +123,21 @@ static PyObject *import_student(const char *name)
 
 /* ---- the frame ------------------------------------------------------------ */
 
-/* Adds what the audit hook refused during this check, then clears it. */
+/* Adds what the audit hook refused during this check (after what the
+ * import refused, when a check reuses its import), then clears it. */
 static void add_violations(json_t *obs)
 {
-	const struct audit_violation *v = NULL;
 	size_t dropped = 0;
-	size_t n = audit_violations(&v, &dropped);
-	if (!n)
-		return;
-	json_t *list = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:b}", "event", v[i].event, "detail",
-						      v[i].detail, "file", v[i].file, "line", v[i].line,
-						      "forbidden", v[i].forbidden));
-	json_object_set_new(obs, "violations", list);
+	json_t *list = violations_json(&dropped);
+	json_t *earlier = json_object_get(obs, "violations"); /* borrowed */
+	if (earlier) {
+		json_array_extend(earlier, list);
+		json_decref(list);
+		list = json_incref(earlier);
+	}
+	if (json_array_size(list))
+		json_object_set(obs, "violations", list);
+	json_decref(list);
 	if (dropped)
 		json_object_set_new(obs, "violations_dropped", json_integer((json_int_t)dropped));
 	audit_clear_violations();
@@ -167,26 +192,34 @@ static void run_check(const json_t *req)
 		observe_harness_error(H.observation, "malformed check request");
 		return;
 	}
-	char modname[128];
-	module_of(spec, modname, sizeof(modname));
-	PyObject *module = import_student(modname); /* new */
-	pyhost_flush_stdio();
-	/* Output from here on belongs to the calls, not to the import. */
-	if (!H.stdout_switched) {
-		dup2(H.io->stdout_call_fd, 1);
-		H.stdout_switched = true;
-	}
-	if (!module)
-		return;
 	int k = kind_by_name(kind);
 	if (k < 0) {
 		observe_harness_error(H.observation, "unknown check kind");
-	} else if (kind_def((enum check_kind)k)->observe) {
+		return;
+	}
+	const struct kind_def *kd = kind_def((enum check_kind)k);
+	char modname[128];
+	module_of(spec, modname, sizeof(modname));
+	PyObject *module = NULL; /* new */
+	if (!kd->code_only || !harness_compiled(modname, NULL)) {
+		/* (A code-only kind on a file that is missing or does not compile
+		 * gets the import's report of it: nothing runs either way.) */
+		module = import_student(modname);
+		pyhost_flush_stdio();
+		/* Output from here on belongs to the calls, not to the import. */
+		if (!H.stdout_switched) {
+			dup2(H.io->stdout_call_fd, 1);
+			H.stdout_switched = true;
+		}
+		if (!module)
+			return;
+	}
+	if (kd->observe) {
 		json_t *obs = json_object();
 		json_object_set_new(H.observation, kind, obs);
-		kind_def((enum check_kind)k)->observe(module, spec, obs);
+		kd->observe(module, spec, obs);
 	}
-	Py_DECREF(module);
+	Py_XDECREF(module);
 	PyErr_Clear();
 }
 

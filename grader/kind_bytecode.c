@@ -611,4 +611,7 @@ static const struct key_schema bytecode_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-const struct kind_def kind_bytecode = { "bytecode", bytecode_keys, validate_bytecode, observe_bytecode, decide_bytecode };
+const struct kind_def kind_bytecode = {
+	.name = "bytecode", .keys = bytecode_keys, .validate = validate_bytecode, .observe = observe_bytecode,
+	.decide = decide_bytecode,
+};

@@ -121,4 +121,7 @@ static const struct key_schema call_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-const struct kind_def kind_call = { "call", call_keys, validate_call, observe_call, decide_call };
+const struct kind_def kind_call = {
+	.name = "call", .keys = call_keys, .validate = validate_call, .observe = observe_call,
+	.decide = decide_call,
+};

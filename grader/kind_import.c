@@ -19,4 +19,7 @@ static const struct key_schema import_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-const struct kind_def kind_import = { "import", import_keys, NULL, NULL, decide_import };
+const struct kind_def kind_import = {
+	.name = "import", .keys = import_keys, .validate = NULL, .observe = NULL,
+	.decide = decide_import,
+};

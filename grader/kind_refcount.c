@@ -219,4 +219,7 @@ static const struct key_schema refcount_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-const struct kind_def kind_refcount = { "refcount", refcount_keys, NULL, observe_refcount, decide_refcount };
+const struct kind_def kind_refcount = {
+	.name = "refcount", .keys = refcount_keys, .validate = NULL, .observe = observe_refcount,
+	.decide = decide_refcount,
+};

@@ -271,4 +271,7 @@ static const struct key_schema source_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-const struct kind_def kind_source = { "source", source_keys, validate_source, observe_source, decide_source };
+const struct kind_def kind_source = {
+	.name = "source", .keys = source_keys, .validate = validate_source, .observe = observe_source,
+	.decide = decide_source, .code_only = true,
+};

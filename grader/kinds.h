@@ -65,6 +65,11 @@ struct kind_def {
 	 * (never NULL: an empty object when the child sent none), 'result' the
 	 * whole supervisor result (output, times...). */
 	void (*decide)(const struct check *c, const json_t *result, const json_t *kobs, struct check_result *out);
+	/* The observer reads only the compiled code (harness_compiled()): the
+	 * student's module is not imported for it (observe gets NULL), so no
+	 * student code runs and nothing it does at import time (a refused
+	 * import, an exit) hides what the source says. */
+	bool code_only;
 };
 
 /* The kind's definition; never NULL for kind < CHECK_KIND_COUNT. */
