@@ -695,4 +695,7 @@ static const struct key_schema memprof_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-const struct kind_def kind_memprof = { "memprof", memprof_keys, validate_memprof, observe_memprof, decide_memprof };
+const struct kind_def kind_memprof = {
+	.name = "memprof", .keys = memprof_keys, .validate = validate_memprof, .observe = observe_memprof,
+	.decide = decide_memprof,
+};
