@@ -262,11 +262,16 @@ static int child_start(size_t memory, size_t output, char *err, size_t errlen)
 	policy.cpu_seconds = CHILD_CPU_CAP_MIN;
 
 	int pidfd = -1;
+	/* Before/after: CPython takes its locks (the import lock above all)
+	 * across the fork, so that the child finds them in a known state;
+	 * 3.13 checks. */
+	PyOS_BeforeFork();
 	pid_t pid = sandbox_spawn(&layers, &pidfd);
 	if (pid == 0) {
 		PyOS_AfterFork_Child();
 		child_main(p[SINK_IMPORT][1], p[SINK_CALL][1], p[SINK_ERR][1], p[SINK_RESULT][1], req[0]);
 	}
+	PyOS_AfterFork_Parent();
 	if (pid < 0)
 		goto fail;
 	child.pid = pid;

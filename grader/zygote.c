@@ -102,11 +102,13 @@ int zygote_main(int fd)
 			json_decref(msg);
 			continue;
 		}
+		PyOS_BeforeFork();
 		pid_t pid = fork();
 		if (pid == 0) {
 			PyOS_AfterFork_Child();
 			supervisor_main(fd, msg, &probed, read_paths);
 		}
+		PyOS_AfterFork_Parent();
 		json_decref(msg);
 		int status = 0;
 		json_t *end;
