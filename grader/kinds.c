@@ -8,6 +8,7 @@ extern const struct kind_def kind_refcount;
 extern const struct kind_def kind_bytecode;
 extern const struct kind_def kind_source;
 extern const struct kind_def kind_memprof;
+extern const struct kind_def kind_gc;
 
 static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
 	[CHECK_IMPORT] = &kind_import,
@@ -16,6 +17,7 @@ static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
 	[CHECK_BYTECODE] = &kind_bytecode,
 	[CHECK_SOURCE] = &kind_source,
 	[CHECK_MEMPROF] = &kind_memprof,
+	[CHECK_GC] = &kind_gc,
 };
 
 const struct kind_def *kind_def(enum check_kind kind)

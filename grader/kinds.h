@@ -42,7 +42,9 @@ enum key_type {
 	KEY_ANY,         /* any YAML: plain JSON, for kinds that validate it themselves */
 };
 
-enum key_dest { TO_SPEC, TO_EXPECT };
+/* TO_NAMES: a mapping kept by the controller whose keys (names of things
+ * to look at, such as attributes) also go to the child, as a list. */
+enum key_dest { TO_SPEC, TO_EXPECT, TO_NAMES };
 
 struct key_schema {
 	const char *name;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fixtures.h"
 #include "pyhost.h"
 #include "pyvalue.h"
 
@@ -26,11 +27,33 @@ PyObject *observe_function(PyObject *module, const char *qualified, json_t *obs)
 	return func;
 }
 
+/* A grader fixture ({"$fixture": name}: the very object) or a fresh case
+ * object from a builder ({"$build": name}). */
+static PyObject *make_fixture(const char *tag, const json_t *spec, char *err, size_t errlen)
+{
+	const char *name = json_string_value(spec);
+	PyObject *o = NULL; /* new */
+	if (!strcmp(tag, "$fixture")) {
+		o = name ? Py_XNewRef(fixtures_get(name)) : NULL;
+		if (!o)
+			snprintf(err, errlen, "no grader fixture '%s'", name ? name : "?");
+		return o;
+	}
+	o = name ? fixtures_build(name) : NULL;
+	if (!o) {
+		PyErr_Clear();
+		snprintf(err, errlen, "grader builder '%s' failed", name ? name : "?");
+	}
+	return o;
+}
+
 /* pyvalue_decode's constructor for {"$new": ...}: objects the grader
  * makes fresh for each case, so their reference counts are known. */
-static PyObject *make_new(const json_t *spec, void *payload, char *err, size_t errlen)
+static PyObject *make_new(const char *tag, const json_t *spec, void *payload, char *err, size_t errlen)
 {
 	(void)payload;
+	if (strcmp(tag, "$new"))
+		return make_fixture(tag, spec, err, errlen);
 	const char *type = json_is_string(spec) ? json_string_value(spec)
 		: json_string_value(json_object_get(spec, "type"));
 	json_int_t size = json_integer_value(json_object_get(spec, "size"));
@@ -144,7 +167,11 @@ void observe_value(json_t *obs, const char *key, PyObject *value)
 	char tn[128], err[256];
 	pyvalue_type_name(value, tn, sizeof(tn));
 	json_object_set_new(obs, "type", json_string(tn));
-	if (pyvalue_encode(value, &enc, err, sizeof(err)) < 0)
+	/* The grader's own object, returned as is: identity, as data. */
+	const char *fixture = fixtures_name_of(value);
+	if (fixture)
+		json_object_set_new(obs, key, json_pack("{s:s}", "$fixture", fixture));
+	else if (pyvalue_encode(value, &enc, err, sizeof(err)) < 0)
 		json_object_set_new(obs, "unencodable", json_string(err));
 	else
 		json_object_set_new(obs, key, enc);

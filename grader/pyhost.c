@@ -7,6 +7,7 @@
 
 #include "bytecode.h"
 #include "memfix.h"
+#include "fixtures.h"
 #include "util.h"
 
 struct pyhost_info pyhost;
@@ -135,6 +136,9 @@ int pyhost_start(char *err, size_t errlen)
 	}
 	Py_DECREF(r);
 	if (calibrate(err, errlen) < 0 || memfix_start(err, errlen) < 0)
+	if (fixtures_define(fixture_dict) < 0)
+		return fail(err, errlen, "cannot define grader fixtures (fixtures.c)");
+	if (calibrate(err, errlen) < 0)
 		return -1;
 	/* Before any student code: the bytecode kinds' own opcode tables. */
 	if (bytecode_init(err, errlen) < 0)

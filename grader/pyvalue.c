@@ -287,10 +287,10 @@ PyObject *pyvalue_decode(const json_t *v, pyvalue_new_fn make_new, void *payload
 	json_t *inner = iter ? json_object_iter_value(iter) : NULL;
 	if (!tag || tag[0] != '$')
 		return decode_error(err, errlen, "a mapping is not a value (write dicts as !dict)");
-	if (!strcmp(tag, "$new")) {
+	if (!strcmp(tag, "$new") || !strcmp(tag, "$fixture") || !strcmp(tag, "$build")) {
 		if (!make_new)
-			return decode_error(err, errlen, "!new is not allowed here");
-		return make_new(inner, payload, err, errlen);
+			return decode_error(err, errlen, "grader objects (!new, !fixture, !build) are not allowed here");
+		return make_new(tag, inner, payload, err, errlen);
 	}
 	if (!strcmp(tag, "$int"))
 		return PyLong_FromString(json_string_value(inner), NULL, 0);

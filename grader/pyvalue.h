@@ -23,12 +23,16 @@
  * with a reason in err ("nested more than 100 levels deep"...). */
 int pyvalue_encode(PyObject *obj, json_t **out, char *err, size_t errlen);
 
-/* Builds a fresh object for a {"$new": spec} argument.  'spec' is the value
- * of the $new key.  Returns a new reference, or NULL with err filled. */
-typedef PyObject *(*pyvalue_new_fn)(const json_t *spec, void *payload, char *err, size_t errlen);
+/* Builds a grader object for a {"$new": spec}, {"$fixture": "name"} or
+ * {"$build": "name"} argument.  'tag' is "$new", "$fixture" or "$build",
+ * 'spec' the value under it.  Returns a new reference, or NULL with err
+ * filled. */
+typedef PyObject *(*pyvalue_new_fn)(const char *tag, const json_t *spec, void *payload, char *err,
+				    size_t errlen);
 
-/* Decodes an encoded value into a new Python object; {"$new": ...} goes to
- * make_new (may be NULL: then it is an error).  Returns NULL with err filled. */
+/* Decodes an encoded value into a new Python object; $new, $fixture and
+ * $build go to make_new (may be NULL: then they are an error).  Returns
+ * NULL with err filled. */
 PyObject *pyvalue_decode(const json_t *v, pyvalue_new_fn make_new, void *payload, char *err,
 			 size_t errlen);
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "fixtures.h"
 #include "kinds.h"
 #include "util.h"
 #include "value.h"
@@ -422,6 +423,15 @@ static int to_value(struct loader *l, yaml_node_t *n, json_t **out, int depth)
 			*out = v;
 		} else if (!strcmp(tag, "tag:yaml.org,2002:str")) {
 			*out = json_stringn(s, len);
+		} else if (!strcmp(tag, "!fixture") || !strcmp(tag, "!build")) {
+			bool fixture = tag[1] == 'f';
+			const char *const *names = fixture ? fixture_names : builder_names;
+			if (!in_list(s, names)) {
+				char hint[96];
+				return err_at(l, n, "unknown %s '%s'%s", fixture ? "grader fixture" : "builder", s,
+					      suggest(s, names, NULL, hint, sizeof(hint)));
+			}
+			*out = json_pack("{s:s}", fixture ? "$fixture" : "$build", s);
 		} else if (!strcmp(tag, "!tuple") || !strcmp(tag, "!set") || !strcmp(tag, "!frozenset") ||
 			   !strcmp(tag, "!dict")) {
 			if (len)
@@ -429,7 +439,7 @@ static int to_value(struct loader *l, yaml_node_t *n, json_t **out, int depth)
 			*out = !strcmp(tag, "!dict") ? json_pack("{s:[]}", "$dict")
 						    : json_pack("{s:[]}", tag[1] == 't' ? "$tuple" : tag[1] == 's' ? "$set" : "$frozenset");
 		} else {
-			return err_at(l, n, "unknown tag '%s' (known: !tuple, !set, !frozenset, !dict, !bytes, !bytearray, !float, !new)", tag);
+			return err_at(l, n, "unknown tag '%s' (known: !tuple, !set, !frozenset, !dict, !bytes, !bytearray, !float, !new, !fixture, !build)", tag);
 		}
 		return 0;
 	}
@@ -977,8 +987,16 @@ static int load_check(struct loader *l, yaml_node_t *m, struct check *c)
 				rc = err_at(l, m, "%s check is missing required key '%s'", kind, keys[i].name);
 			continue;
 		}
-		if (load_kind_key(l, &keys[i], v, keys[i].dest == TO_SPEC ? c->spec : c->expect) < 0)
+		if (load_kind_key(l, &keys[i], v, keys[i].dest == TO_SPEC ? c->spec : c->expect) < 0) {
 			rc = -1;
+		} else if (keys[i].dest == TO_NAMES) {
+			json_t *names = json_array();
+			const char *name;
+			json_t *ignored;
+			json_object_foreach(json_object_get(c->expect, keys[i].name), name, ignored)
+				json_array_append_new(names, json_string(name));
+			json_object_set_new(c->spec, keys[i].name, names);
+		}
 	}
 	if (keys && rc == 0 && kind_def(c->kind)->validate) {
 		const char *problem = kind_def(c->kind)->validate(c->spec, c->expect);

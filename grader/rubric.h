@@ -28,6 +28,7 @@ enum check_kind {
 	CHECK_BYTECODE,  /* facts about bytecode; opcode summaries */
 	CHECK_SOURCE,    /* forbidden or required imports and uses */
 	CHECK_MEMPROF,   /* a tracemalloc decorator against the allocator hook */
+	CHECK_GC,        /* the cyclic collector around a call */
 	CHECK_KIND_COUNT
 };
 

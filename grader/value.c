@@ -72,7 +72,8 @@ const char *value_type_name(const json_t *v)
 	if (!strcmp(tag, "$int")) return "int";
 	if (!strcmp(tag, "$float")) return "float";
 	if (!strcmp(tag, "$str")) return "str";
-	return tag + 1; /* tuple, set, frozenset, dict, bytes, bytearray, new */
+	if (!strcmp(tag, "$fixture")) return "grader fixture";
+	return tag + 1; /* tuple, set, frozenset, dict, bytes, bytearray, new, build */
 }
 
 static void repr_into(struct buf *out, const json_t *v, int depth);
@@ -198,6 +199,10 @@ static void repr_into(struct buf *out, const json_t *v, int depth)
 			buf_printf(out, "<%s.%s object>", mod, json_string_value(inner));
 		else
 			buf_printf(out, "<%s object>", json_string_value(inner));
+	} else if (!strcmp(tag, "$fixture")) {
+		buf_printf(out, "<grader's %s>", json_string_value(inner) ? json_string_value(inner) : "?");
+	} else if (!strcmp(tag, "$build")) {
+		buf_printf(out, "<%s>", json_string_value(inner) ? json_string_value(inner) : "?");
 	} else if (!strcmp(tag, "$new")) {
 		const char *what = json_is_string(inner) ? json_string_value(inner)
 			: json_string_value(json_object_get(inner, "type"));

@@ -218,7 +218,13 @@ static char *first_line(const char *text, size_t max)
 void verdict_output(const struct check *c, const json_t *result, const char *stream, const char *when,
 			   struct check_result *out)
 {
-	const json_t *want = json_object_get(c->expect, "stdout");
+	verdict_output_key(c, result, "stdout", stream, when, out);
+}
+
+void verdict_output_key(const struct check *c, const json_t *result, const char *key, const char *stream,
+			const char *when, struct check_result *out)
+{
+	const json_t *want = json_object_get(c->expect, key);
 	if (!want || out->status != STATUS_PASS)
 		return;
 	const char *got = str_or(json_string_value(json_object_get(result, stream)), "");

@@ -38,5 +38,9 @@ void verdict_exception(const struct check *c, const json_t *exc, const char *dur
  * compares it with result[stream] ("stdout_import" or "stdout_call"). */
 void verdict_output(const struct check *c, const json_t *result, const char *stream, const char *when,
 		    struct check_result *out);
+/* The same for the rubric key 'key' ("stdout", "stderr") against
+ * result[stream] ("stdout_call", "stderr"...). */
+void verdict_output_key(const struct check *c, const json_t *result, const char *key, const char *stream,
+			const char *when, struct check_result *out);
 
 #endif
