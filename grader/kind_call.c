@@ -322,7 +322,8 @@ static void decide_call(const struct check *c, const json_t *result, const json_
 		double tol = json_number_value(json_object_get(c->expect, "tolerance"));
 		char *got = value_repr(returns, 120);
 		if (want_type && strcmp(want_type, got_type)) {
-			verdict_set(out, STATUS_FAIL, "%s returned %s, a %s, not a %s", call, got, got_type, want_type);
+			verdict_set(out, STATUS_FAIL, "%s returned %s, a %s, not %s %s", call, got, got_type,
+				    want_type[0] && strchr("aeiou", want_type[0]) ? "an" : "a", want_type);
 			verdict_choose_feedback(out, str_or(verdict_feedback_text(c, "wrong_type"), verdict_feedback_text(c, "fail")));
 		} else if (want && !(tol > 0 ? value_close(want, returns, tol, 0) : value_equal(want, returns))) {
 			char *exp = value_repr(want, 120);

@@ -227,7 +227,7 @@ Test(e2e, default_rubrics_grade_the_bundled_example)
  * zero, with failures but no errors. */
 Test(e2e, reference_full_marks_starter_zero)
 {
-	static const char *const exercises[] = { "refcount", "bytecode", "memprof" };
+	static const char *const exercises[] = { "refcount", "bytecode", "memprof", "deepsize" };
 	for (size_t i = 0; i < sizeof(exercises) / sizeof(exercises[0]); i++) {
 		char *rubric = xasprintf("../rubrics/%s.yaml", exercises[i]);
 		char *ref = xasprintf("../exercises/%s/reference", exercises[i]);
