@@ -130,6 +130,6 @@ Test(pyvalue, new_without_a_builder_is_an_error)
 	json_t *j = json_loads("[{\"$new\": \"object\"}]", 0, NULL);
 	char err[128] = "";
 	cr_expect_null(pyvalue_decode(j, NULL, NULL, err, sizeof(err)));
-	cr_expect_str_eq(err, "!new is not allowed here");
+	cr_expect_str_eq(err, "grader objects (!new, !fixture, !build) are not allowed here");
 	json_decref(j);
 }
