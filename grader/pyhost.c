@@ -135,10 +135,9 @@ int pyhost_start(char *err, size_t errlen)
 		return fail(err, errlen, "cannot define grader fixtures");
 	}
 	Py_DECREF(r);
-	if (calibrate(err, errlen) < 0 || memfix_start(err, errlen) < 0)
 	if (fixtures_define(fixture_dict) < 0)
 		return fail(err, errlen, "cannot define grader fixtures (fixtures.c)");
-	if (calibrate(err, errlen) < 0)
+	if (calibrate(err, errlen) < 0 || memfix_start(err, errlen) < 0)
 		return -1;
 	/* Before any student code: the bytecode kinds' own opcode tables. */
 	if (bytecode_init(err, errlen) < 0)
