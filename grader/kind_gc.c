@@ -271,4 +271,7 @@ static const struct key_schema gc_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-const struct kind_def kind_gc = { "gc", gc_keys, validate_gc, observe_gc, decide_gc };
+const struct kind_def kind_gc = {
+	.name = "gc", .keys = gc_keys, .validate = validate_gc, .observe = observe_gc,
+	.decide = decide_gc,
+};
