@@ -786,7 +786,9 @@ int audit_arm(const struct audit_policy *p)
 			PyErr_Format(PyExc_ValueError, "more than %d read-only paths", MAX_READ_PATHS);
 			return -1;
 		}
-		if (realpath(*path, policy.read[n]))
+		if (p->resolved && strlen(*path) < sizeof(policy.read[n]))
+			snprintf(policy.read[n++], sizeof(policy.read[n]), "%s", *path);
+		else if (!p->resolved && realpath(*path, policy.read[n]))
 			n++;	/* a missing path allows nothing */
 	}
 	policy.n_read = n;

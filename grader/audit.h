@@ -57,6 +57,8 @@ struct audit_policy {
 	const char *const *read_paths;	/* NULL-terminated; readable (directories: everything beneath) */
 	bool allow_threads;
 	int result_fd;			/* -1, or the result descriptor: open(fd) on it is refused */
+	bool resolved;			/* read_paths are canonical already (realpath() done once, by the caller):
+					 * saves a readlink() per path component in every check child */
 };
 
 /*

@@ -2,8 +2,10 @@
 
 #include "audit.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bytecode.h"
 #include "memfix.h"
@@ -84,6 +86,8 @@ static void read_paths(void)
 	Py_DECREF(sysconfig);
 }
 
+static int prepare_stdio(void);
+
 int pyhost_start(char *err, size_t errlen)
 {
 	PyConfig config;
@@ -155,6 +159,9 @@ int pyhost_start(char *err, size_t errlen)
 		PyErr_Clear();
 		return fail(err, errlen, "cannot prepare the audit hook");
 	}
+
+	if (prepare_stdio() < 0)
+		return fail(err, errlen, "cannot prepare the children's sys.stdout");
 
 	/* Collect now and freeze what survives: children forked later neither
 	 * re-scan nor dirty (copy) these pages through gc. */
@@ -348,16 +355,72 @@ static PyObject *open_stream(PyObject *io, int fd, const char *mode, int bufferi
 				   NULL, 0); /* new */
 }
 
+static PyObject *ready_streams[3]; /* strong: stdin, stdout, stderr made in the zygote */
+
+/*
+ * Makes the check children's sys.stdin/stdout/stderr once, in the zygote,
+ * so that no child pays for io.open (about half a millisecond each time).
+ * They are made over descriptors like the children's: /dev/null for 0 and
+ * a pipe for 1 and 2 (not seekable, not a terminal), borrowed for the
+ * moment and put back.  The objects only name descriptor numbers, so in a
+ * child they write to whatever 1 and 2 are there.  Never written to here.
+ */
+static int prepare_stdio(void)
+{
+	int saved[3] = { -1, -1, -1 }, p[2] = { -1, -1 }, devnull = -1, rc = -1;
+	PyObject *io = PyImport_ImportModule("io"); /* new */
+	if (!io || pipe2(p, O_CLOEXEC) < 0 || (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		goto done;
+	for (int fd = 0; fd < 3; fd++)
+		saved[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dup2(devnull, 0) < 0 || dup2(p[1], 1) < 0 || dup2(p[1], 2) < 0)
+		goto restore;
+	ready_streams[0] = open_stream(io, 0, "r", -1);
+	ready_streams[1] = open_stream(io, 1, "w", 1);   /* line buffered */
+	ready_streams[2] = open_stream(io, 2, "w", 1);
+	rc = ready_streams[0] && ready_streams[1] && ready_streams[2] ? 0 : -1;
+restore:
+	for (int fd = 0; fd < 3; fd++) {
+		if (saved[fd] >= 0) {
+			dup2(saved[fd], fd);
+			close(saved[fd]);
+		} else {
+			close(fd);
+		}
+	}
+done:
+	if (rc < 0) {
+		PyErr_Clear();
+		for (int i = 0; i < 3; i++)
+			Py_CLEAR(ready_streams[i]);
+	}
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	if (devnull >= 0)
+		close(devnull);
+	Py_XDECREF(io);
+	return rc;
+}
+
 int pyhost_setup_stdio(void)
 {
 	PyObject *in = NULL, *out = NULL, *err = NULL;
 	int rc = -1;
-	PyObject *io = PyImport_ImportModule("io"); /* new */
-	if (!io)
-		goto done;
-	in = open_stream(io, 0, "r", -1);   /* new */
-	out = open_stream(io, 1, "w", 1);   /* new: line buffered */
-	err = open_stream(io, 2, "w", 1);   /* new */
+	PyObject *io = NULL;
+	if (ready_streams[0]) {
+		in = Py_NewRef(ready_streams[0]);
+		out = Py_NewRef(ready_streams[1]);
+		err = Py_NewRef(ready_streams[2]);
+	} else {
+		io = PyImport_ImportModule("io"); /* new */
+		if (!io)
+			goto done;
+		in = open_stream(io, 0, "r", -1);   /* new */
+		out = open_stream(io, 1, "w", 1);   /* new: line buffered */
+		err = open_stream(io, 2, "w", 1);   /* new */
+	}
 	if (!in || !out || !err)
 		goto done;
 	if (PySys_SetObject("stdin", in) < 0 || PySys_SetObject("stdout", out) < 0 ||

@@ -207,7 +207,8 @@ _Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res,
 			if (applied.on[i])
 				json_array_append_new(io.sandbox, json_string(sandbox_layer_name((enum sandbox_layer)i)));
 		struct audit_policy ap = { .scratch_dir = scratch_dir, .read_paths = read_paths,
-					   .allow_threads = policy.allow_threads, .result_fd = 4 };
+					   .allow_threads = policy.allow_threads, .result_fd = 4,
+					   .resolved = true };
 		if (audit_arm(&ap) < 0) {
 			PyErr_Clear();
 			snprintf(fatal, sizeof(fatal), "cannot arm the audit hook");

@@ -63,12 +63,17 @@ int zygote_main(int fd)
 		json_decref(msg);
 		return 1;
 	}
+	/* Canonical once here, so that no check child resolves them again;
+	 * paths this host does not have are left out. */
 	const char *read_paths[40];
 	size_t n_paths = 0;
 	for (char **p = python_paths; *p && n_paths < 24; p++)
 		read_paths[n_paths++] = *p;
-	for (const char *const *p = sandbox_system_read_paths(); *p && n_paths < ARRAY_SIZE(read_paths) - 1; p++)
-		read_paths[n_paths++] = *p;
+	for (const char *const *p = sandbox_system_read_paths(); *p && n_paths < ARRAY_SIZE(read_paths) - 1; p++) {
+		char *real = realpath(*p, NULL); /* owned until exit */
+		if (real)
+			read_paths[n_paths++] = real;
+	}
 	read_paths[n_paths] = NULL;
 
 	json_t *on = json_array(), *off = json_object();
