@@ -103,6 +103,16 @@ static void track(void *p, size_t size)
 		H.peak = H.live_bytes;
 }
 
+/* The size tracked for block p, or (size_t)-1 when p is not tracked. */
+static size_t lookup(uintptr_t p)
+{
+	size_t mask = ((size_t)1 << H.bits) - 1;
+	for (size_t i = home(p, H.bits); H.table[i].key; i = (i + 1) & mask)
+		if (H.table[i].key == p)
+			return H.table[i].size;
+	return (size_t)-1;
+}
+
 /* Forgets p if tracked; returns whether it was. */
 static bool untrack(void *p)
 {
@@ -292,6 +302,18 @@ void allochook_read(struct allochook_stats *out)
 	out->net_bytes = (long long)H.live_bytes - (long long)H.base_bytes;
 	out->peak_bytes = H.peak - H.base_bytes;
 	out->overflow = H.overflow;
+}
+
+bool allochook_holds(const void *addr)
+{
+	if (!H.installed || !H.table)
+		return false;
+	for (uintptr_t off = 0; off <= 64 && off <= (uintptr_t)addr; off += 8) {
+		size_t size = lookup((uintptr_t)addr - off);
+		if (size != (size_t)-1 && size > off)
+			return true;
+	}
+	return false;
 }
 
 size_t allochook_peak_absolute(void)

@@ -75,6 +75,13 @@ void allochook_reset(void);
 /* Copies the counters; allocates nothing. */
 void allochook_read(struct allochook_stats *out);
 
+/* Whether addr lies in a block allocated (and still live) since install:
+ * the block starts at addr or up to 64 bytes before it (an object's
+ * pre-header: the GC link, managed-dict pointers) and is long enough to
+ * hold it.  Blocks never overlap, so a block that starts before addr and
+ * reaches past it is the one that holds it.  Allocates nothing. */
+bool allochook_holds(const void *addr);
+
 /* The highest live_bytes since the reset, absolute (for callers that fold
  * peaks of nested windows themselves). */
 size_t allochook_peak_absolute(void);

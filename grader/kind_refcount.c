@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allochook.h"
+#include "measure.h"
 #include "observe.h"
 #include "pyhost.h"
 #include "util.h"
@@ -47,13 +49,6 @@ static PyObject *hold_refs(PyObject *obj, long k, const char *how)
 	return list;
 }
 
-/* An object is immortal (3.12+) when its count is pinned near 2^32: such
- * counts never move, so they say nothing about the student's answer. */
-static bool looks_immortal(PyObject *obj)
-{
-	return Py_REFCNT(obj) > ((Py_ssize_t)1 << 28);
-}
-
 static void observe_refcount(PyObject *module, const json_t *spec, json_t *obs)
 {
 	PyObject *func = observe_function(module, json_string_value(json_object_get(spec, "function")), obs);
@@ -75,7 +70,7 @@ static void observe_refcount(PyObject *module, const json_t *spec, json_t *obs)
 			observe_harness_error(c, err);
 			continue;
 		}
-		if (looks_immortal(obj)) {
+		if (measure_immortal(obj)) {
 			json_object_set_new(c, "harness_error", json_string("the case object is immortal"));
 			Py_DECREF(obj);
 			continue;
@@ -90,12 +85,20 @@ static void observe_refcount(PyObject *module, const json_t *spec, json_t *obs)
 		/* Ground truth: what the reference implementation sees, which is the
 		 * count before the call plus the call path's offset (calibrated at
 		 * start-up with the very same PyObject_CallOneArg). */
-		Py_ssize_t before = Py_REFCNT(obj);
+		Py_ssize_t before = Py_REFCNT(obj), func_before = Py_REFCNT(func);
+		/* The allocator hook only tells, for the balance, whether the result
+		 * is a fresh object (allocated during the call); it changes no count. */
+		bool hooked = allochook_install() == 0;
 		PyObject *answer = PyObject_CallOneArg(func, obj); /* new */
-		Py_ssize_t after = Py_REFCNT(obj);
+		Py_ssize_t after = Py_REFCNT(obj), func_after = Py_REFCNT(func);
+		bool fresh = hooked && answer && answer != obj && allochook_holds(answer);
+		allochook_uninstall();
 		json_object_set_new(c, "before", json_integer((json_int_t)before));
 		json_object_set_new(c, "truth", json_integer((json_int_t)before + pyhost.refcount_call_offset));
 		json_object_set_new(c, "after", json_integer((json_int_t)(after - (answer == obj))));
+		json_object_set_new(c, "callable_delta", json_integer((json_int_t)(func_after - func_before)));
+		if (fresh)   /* the grader's reference is the only one it should have */
+			json_object_set_new(c, "fresh_result_refs", json_integer((json_int_t)Py_REFCNT(answer)));
 		if (!answer) {
 			observe_exception(c, "exception");
 		} else {
@@ -115,13 +118,38 @@ static const char *holder_text(const struct check *c)
 	return !how || !strcmp(how, "list") ? "in a list" : !strcmp(how, "dict") ? "in a dict" : "in attributes";
 }
 
+/* compare: balance.  What the call left changed in the counts of its
+ * argument, the callable and a fresh result, or NULL when nothing. */
+static char *balance_problem(const struct check *c, const json_t *cs, const char *obj)
+{
+	const char *fn = verdict_function_name(c);
+	json_int_t before = json_integer_value(json_object_get(cs, "before"));
+	json_int_t moved = json_integer_value(json_object_get(cs, "after")) - before;
+	json_int_t callable = json_integer_value(json_object_get(cs, "callable_delta"));
+	const json_t *fresh = json_object_get(cs, "fresh_result_refs");
+	if (moved > 0)
+		return xasprintf("%s keeps %s to its argument: after %s(%s) its count is %d, it was %d",
+				 fn, moved == 1 ? "a reference" : "references", fn, obj, (int)(before + moved), (int)before);
+	if (moved < 0)
+		return xasprintf("%s steals %s to its argument: after %s(%s) its count is %d, it was %d",
+				 fn, moved == -1 ? "a reference" : "references", fn, obj, (int)(before + moved), (int)before);
+	if (callable > 0)
+		return xasprintf("%s keeps %d more reference%s to itself after %s(%s)", fn, (int)callable,
+				 callable == 1 ? "" : "s", fn, obj);
+	if (fresh && json_integer_value(fresh) > 1)
+		return xasprintf("%s keeps a reference to its result: the fresh object %s(%s) returned is referenced %d "
+				 "times, only the caller's reference should remain", fn, fn, obj, (int)json_integer_value(fresh));
+	return NULL;
+}
+
 static void decide_refcount(const struct check *c, const json_t *result, const json_t *k, struct check_result *out)
 {
 	(void)result;
 	if (!verdict_function_found(c, k, out))
 		return;
 	const json_t *cases = json_object_get(k, "cases");
-	bool delta = !strcmp(str_or(json_string_value(json_object_get(c->expect, "compare")), "exact"), "delta");
+	const char *compare = str_or(json_string_value(json_object_get(c->expect, "compare")), "exact");
+	bool delta = !strcmp(compare, "delta"), balance = !strcmp(compare, "balance");
 	size_t n = json_array_size(cases), passed = 0;
 	char *first_problem = NULL;
 	long common_diff = 0;
@@ -146,6 +174,10 @@ static void decide_refcount(const struct check *c, const json_t *result, const j
 			free(what);
 			if (json_is_true(json_object_get(exc, "memory_error")))
 				worst = STATUS_MEMORY;
+		} else if (balance) {
+			problem = balance_problem(c, cs, obj);
+			if (!problem)
+				passed++;
 		} else if (!ans || !json_is_integer(ans)) {
 			char *got = ans ? value_repr(ans, 60) : xstrdup("?");
 			problem = xasprintf("%s(%s) returned %s, a %s, not an int", verdict_function_name(c), obj, got,
@@ -191,7 +223,12 @@ static void decide_refcount(const struct check *c, const json_t *result, const j
 			free(problem);
 	}
 	if (n && passed == n) {
-		verdict_set(out, STATUS_PASS, "%s(%s) is right in all %zu case%s", verdict_function_name(c), obj, n, n == 1 ? "" : "s");
+		if (balance)
+			verdict_set(out, STATUS_PASS, "%s(%s) leaves the counts of its argument, itself and its result as they "
+				    "were in all %zu case%s", verdict_function_name(c), obj, n, n == 1 ? "" : "s");
+		else
+			verdict_set(out, STATUS_PASS, "%s(%s) is right in all %zu case%s", verdict_function_name(c), obj, n,
+				    n == 1 ? "" : "s");
 	} else {
 		verdict_set(out, worst, "%s", first_problem ? first_problem : "no cases ran");
 		if (c->partial && n && worst == STATUS_FAIL)
@@ -215,7 +252,7 @@ static const struct key_schema refcount_keys[] = {
 	{ "object", KEY_VALUE, TO_SPEC, true, NULL },
 	{ "extra_refs", KEY_INT_LIST, TO_SPEC, false, NULL },
 	{ "hold", KEY_STRING, TO_SPEC, false, "list|attribute|dict" },
-	{ "compare", KEY_STRING, TO_EXPECT, false, "exact|delta" },
+	{ "compare", KEY_STRING, TO_EXPECT, false, "exact|delta|balance" },
 	{ NULL, 0, 0, 0, NULL },
 };
 

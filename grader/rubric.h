@@ -29,6 +29,8 @@ enum check_kind {
 	CHECK_SOURCE,    /* forbidden or required imports and uses */
 	CHECK_MEMPROF,   /* a tracemalloc decorator against the allocator hook */
 	CHECK_GC,        /* the cyclic collector around a call */
+	CHECK_ALLOC,     /* what one call allocates, against budgets */
+	CHECK_LEAK,      /* what repeated calls leave behind (regrtest -R) */
 	CHECK_KIND_COUNT
 };
 

@@ -1,0 +1,331 @@
+/*
+ * kind_leak.c - leak hunting in the style of CPython's `regrtest -R`
+ * (Lib/test/libregrtest/refleak.py): W warm-up calls, R measured runs, a
+ * collection after each, and the deltas between consecutive readings of
+ * the live blocks and bytes the allocator hook tracks and of the reference
+ * counts of the call's arguments and result.  Something leaks when every
+ * measured delta is >= 1 (refleak.py's check_rc_deltas, which it applies
+ * to memory blocks too): a cost paid only by the first calls (a cache
+ * filled once) is not a leak.
+ *
+ * Readings go to a C array on the stack: between the first and the last
+ * reading the harness itself allocates nothing through Python (only the
+ * student's calls and the collections run); the JSON is built afterwards.
+ */
+#include "kinds.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "allochook.h"
+#include "buf.h"
+#include "measure.h"
+#include "observe.h"
+#include "util.h"
+#include "verdict_kit.h"
+
+#define LEAK_MAX_CALLS 16   /* warm-up calls, and measured runs, each at most */
+#define LEAK_MAX_ARGS 8     /* positional arguments whose counts are followed */
+
+/* ---- child ---- */
+
+struct reading {
+	size_t blocks, bytes;             /* live blocks and bytes the hook tracks */
+	Py_ssize_t args[LEAK_MAX_ARGS];   /* Py_REFCNT of each argument */
+	Py_ssize_t result;                /* Py_REFCNT of the result, less the grader's own references */
+	bool same_result;                 /* the result is the previous call's result object */
+	bool removed;                     /* the hook had been removed (and was reinstalled) */
+};
+
+/* Collects garbage and reads the hook and the arguments' counts. */
+static void take_reading(struct reading *rd, PyObject *args, Py_ssize_t nargs)
+{
+	struct allochook_stats st;
+	PyGC_Collect();
+	rd->removed = measure_hook_removed();
+	allochook_read(&st);
+	rd->blocks = st.live_blocks;
+	rd->bytes = st.live_bytes;
+	for (Py_ssize_t j = 0; j < nargs; j++)
+		rd->args[j] = Py_REFCNT(PyTuple_GET_ITEM(args, j));
+}
+
+/* Results whose counts everybody moves (None, booleans; immortal objects
+ * on 3.12+ never move): their deltas say nothing about this function. */
+static bool shared_result(PyObject *r)
+{
+	return r == Py_None || r == Py_True || r == Py_False || measure_immortal(r);
+}
+
+static json_t *deltas_json(const struct reading *rd, int from, int to, size_t field)
+{
+	json_t *a = json_array();
+	for (int i = from; i < to; i++) {
+		long long now, before;
+		if (field == 0) {
+			now = (long long)rd[i].blocks, before = (long long)rd[i - 1].blocks;
+		} else if (field == 1) {
+			now = (long long)rd[i].bytes, before = (long long)rd[i - 1].bytes;
+		} else if (field == 2) {
+			now = rd[i].result, before = rd[i - 1].result;
+		} else {
+			now = rd[i].args[field - 3], before = rd[i - 1].args[field - 3];
+		}
+		json_array_append_new(a, json_integer((json_int_t)(now - before)));
+	}
+	return a;
+}
+
+static void observe_leak(PyObject *module, const json_t *spec, json_t *obs)
+{
+	PyObject *args = NULL, *kwargs = NULL, *prev = NULL;
+	struct measure_state ms;
+	struct reading rd[2 * LEAK_MAX_CALLS + 1];   /* [0]: before the first call; [i]: after call i */
+	const json_t *jw = json_object_get(spec, "warmup"), *jr = json_object_get(spec, "runs");
+	int warmup = jw ? (int)json_number_value(jw) : 3, runs = jr ? (int)json_number_value(jr) : 3;
+
+	PyObject *func = observe_function(module, json_string_value(json_object_get(spec, "function")), obs);
+	if (!func)
+		return;
+	if (observe_build_args(spec, obs, &args, &kwargs) < 0)
+		return;
+	if (warmup < 1 || warmup > LEAK_MAX_CALLS)
+		warmup = 3;
+	if (runs < 1 || runs > LEAK_MAX_CALLS)
+		runs = 3;
+	Py_ssize_t nargs = PyTuple_GET_SIZE(args);
+	if (nargs > LEAK_MAX_ARGS)
+		nargs = LEAK_MAX_ARGS;
+
+	measure_begin(&ms);
+	if (allochook_install() < 0) {
+		observe_harness_error(obs, "the allocator hook could not be installed");
+		goto restore;
+	}
+	memset(rd, 0, sizeof(rd));
+	take_reading(&rd[0], args, nargs);
+	for (int calls = 1; calls <= warmup + runs; calls++) {
+		PyObject *r = PyObject_Call(func, args, kwargs); /* new */
+		if (!r) {
+			observe_exception(obs, "exception");
+			json_object_set_new(obs, "exception_call", json_integer(calls));
+			goto restore;
+		}
+		/* The previous result is held until this one is read, so that an
+		 * object returned again is recognized (its address was not reused)
+		 * and every reading holds exactly one result. */
+		rd[calls].same_result = r == prev;
+		rd[calls].result = Py_REFCNT(r) - (r == prev);
+		Py_XSETREF(prev, r);
+		take_reading(&rd[calls], args, nargs);
+	}
+	allochook_uninstall();
+
+	/* The measured deltas: readings warmup+1 .. warmup+runs against the
+	 * reading before each. */
+	int from = warmup + 1, to = warmup + runs + 1;
+	bool removed = false, same = !shared_result(prev);
+	for (Py_ssize_t j = 0; j < nargs; j++)
+		same = same && prev != PyTuple_GET_ITEM(args, j);   /* an argument returned: followed as one */
+	Py_CLEAR(prev);
+	for (int i = from; i < to; i++) {
+		removed = removed || rd[i].removed;
+		same = same && rd[i].same_result;
+	}
+	json_object_set_new(obs, "warmup", json_integer(warmup));
+	json_object_set_new(obs, "blocks", deltas_json(rd, from, to, 0));
+	json_object_set_new(obs, "bytes", deltas_json(rd, from, to, 1));
+	json_t *jargs = json_array();
+	for (Py_ssize_t j = 0; j < nargs; j++) {
+		PyObject *a = PyTuple_GET_ITEM(args, j); /* borrowed */
+		json_array_append_new(jargs, measure_immortal(a) ? json_null() : deltas_json(rd, from, to, 3 + (size_t)j));
+	}
+	json_object_set_new(obs, "args", jargs);
+	if (same)
+		json_object_set_new(obs, "result", deltas_json(rd, from, to, 2));
+	if (removed)
+		json_object_set_new(obs, "hook_removed", json_true());
+restore:
+	Py_XDECREF(prev);
+	measure_end(&ms);
+	Py_XDECREF(args);
+	Py_XDECREF(kwargs);
+}
+
+/* ---- controller ---- */
+
+/* "[1, 1, 1]"; caller frees. */
+static char *deltas_text(const json_t *d)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	buf_puts(&b, "[");
+	size_t i;
+	json_t *v;
+	json_array_foreach(d, i, v) {
+		buf_printf(&b, "%s%lld", i ? ", " : "", (long long)json_integer_value(v));
+	}
+	buf_puts(&b, "]");
+	return buf_detach(&b, NULL);
+}
+
+/* regrtest's rule: a leak when every delta is >= 1.  *least gets the
+ * smallest delta (what leaks at least, per call). */
+static bool leaks(const json_t *d, long long *least)
+{
+	size_t i;
+	json_t *v;
+	*least = 0;
+	if (!json_array_size(d))
+		return false;
+	json_array_foreach(d, i, v) {
+		long long x = (long long)json_integer_value(v);
+		if (x < 1)
+			return false;
+		if (i == 0 || x < *least)
+			*least = x;
+	}
+	return true;
+}
+
+static bool verifies(const struct check *c, const char *what)
+{
+	const json_t *verify = json_object_get(c->expect, "verify");
+	if (!verify)
+		return strcmp(what, "bytes") != 0;   /* default: arguments, result, blocks */
+	size_t i;
+	json_t *v;
+	json_array_foreach(verify, i, v) {
+		if (!strcmp(json_string_value(v), what))
+			return true;
+	}
+	return false;
+}
+
+static const char *ordinal(size_t i)
+{
+	static const char *const names[LEAK_MAX_ARGS] = { "first", "second", "third", "fourth",
+							  "fifth", "sixth", "seventh", "eighth" };
+	return i < LEAK_MAX_ARGS ? names[i] : "an";
+}
+
+/* The first leak found, as a message, or NULL. */
+static char *find_leak(const struct check *c, const json_t *k, const char *call)
+{
+	long long n;
+	const json_t *args = json_object_get(k, "args");
+	if (verifies(c, "arguments")) {
+		size_t i;
+		json_t *d;
+		json_array_foreach(args, i, d) {
+			if (!leaks(d, &n))
+				continue;
+			char *dt = deltas_text(d);
+			char *which = json_array_size(args) == 1 ? xstrdup("its argument") : xasprintf("its %s argument", ordinal(i));
+			char *m = xasprintf("%s leaks %lld reference%s to %s per call: deltas %s", call, n, n == 1 ? "" : "s",
+					    which, dt);
+			free(which);
+			free(dt);
+			return m;
+		}
+	}
+	const json_t *d = json_object_get(k, "result");
+	if (verifies(c, "result") && d && leaks(d, &n)) {
+		char *dt = deltas_text(d);
+		char *m = xasprintf("%s keeps %lld more reference%s to its result after each call: deltas %s", call, n,
+				    n == 1 ? "" : "s", dt);
+		free(dt);
+		return m;
+	}
+	d = json_object_get(k, "blocks");
+	if (verifies(c, "blocks") && leaks(d, &n)) {
+		char *dt = deltas_text(d);
+		char *m = xasprintf("%s leaks %lld memory block%s per call: deltas %s", call, n, n == 1 ? "" : "s", dt);
+		free(dt);
+		return m;
+	}
+	d = json_object_get(k, "bytes");
+	if (verifies(c, "bytes") && leaks(d, &n)) {
+		char *dt = deltas_text(d);
+		char *m = xasprintf("%s keeps at least %lld more bytes alive after each call: deltas %s", call, n, dt);
+		free(dt);
+		return m;
+	}
+	return NULL;
+}
+
+static void decide_leak(const struct check *c, const json_t *result, const json_t *k, struct check_result *out)
+{
+	if (!verdict_function_found(c, k, out))
+		return;
+	char *args = verdict_args_text(c);
+	char *call = xasprintf("%s(%s)", verdict_function_name(c), args);
+	free(args);
+	const json_t *exc = json_object_get(k, "exception");
+	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	if (herr) {
+		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
+	} else if (exc) {
+		char *during = xasprintf("calling %s (call %d)", call, (int)json_integer_value(json_object_get(k, "exception_call")));
+		verdict_exception(c, exc, during, out);
+		if (out->status == STATUS_ERROR)
+			out->status = STATUS_FAIL;
+		verdict_choose_feedback(out, verdict_feedback_text(c, "error"));
+		free(during);
+	} else if (json_is_true(json_object_get(k, "hook_removed")) && (verifies(c, "blocks") || verifies(c, "bytes"))) {
+		verdict_set(out, STATUS_FAIL,
+			    "%s removed the grader's allocator hook during the measured runs (tracemalloc.start() and "
+			    "stop() in the other order?): its memory blocks cannot be counted", call);
+		verdict_choose_feedback(out, verdict_feedback_text(c, "fail"));
+	} else {
+		char *leak = find_leak(c, k, call);
+		int warmup = (int)json_integer_value(json_object_get(k, "warmup"));
+		if (leak) {
+			verdict_set(out, STATUS_FAIL, "%s (%d warm-up calls first)", leak, warmup);
+			verdict_choose_feedback(out, verdict_feedback_text(c, "fail"));
+		} else {
+			char *blocks = deltas_text(json_object_get(k, "blocks"));
+			verdict_set(out, STATUS_PASS, "%s leaks nothing: memory blocks %s over %zu runs after %d warm-up calls",
+				    call, blocks, json_array_size(json_object_get(k, "blocks")), warmup);
+			free(blocks);
+		}
+		free(leak);
+	}
+	free(call);
+	verdict_output(c, result, "stdout_call", "the calls", out);
+}
+
+static const char *validate_leak(const json_t *spec, const json_t *expect)
+{
+	const char *const keys[] = { "warmup", "runs" };
+	for (size_t i = 0; i < 2; i++) {
+		const json_t *v = json_object_get(spec, keys[i]);
+		if (v && (json_number_value(v) < 1 || json_number_value(v) > LEAK_MAX_CALLS ||
+			  json_number_value(v) != (long)json_number_value(v)))
+			return "'warmup' and 'runs' must be whole numbers from 1 to 16";
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(expect, "verify"), i, v) {
+		const char *s = json_string_value(v);
+		if (strcmp(s, "arguments") && strcmp(s, "result") && strcmp(s, "blocks") && strcmp(s, "bytes"))
+			return "'verify' items are arguments, result, blocks, bytes";
+	}
+	return NULL;
+}
+
+static const struct key_schema leak_keys[] = {
+	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
+	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL },
+	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL },
+	{ "warmup", KEY_NUMBER, TO_SPEC, false, NULL },
+	{ "runs", KEY_NUMBER, TO_SPEC, false, NULL },
+	{ "verify", KEY_STRING_LIST, TO_EXPECT, false, NULL },
+	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+const struct kind_def kind_leak = {
+	.name = "leak", .keys = leak_keys, .validate = validate_leak, .observe = observe_leak,
+	.decide = decide_leak,
+};
