@@ -49,6 +49,11 @@ enum check_status kindtest_grade(enum check_kind kind, PyObject *mod, json_t *sp
 	json_t *result = json_object();
 	kd->decide(&c, result, obs, &out);
 	*msg = out.message;
+	if (getenv("KINDTEST_VERBOSE")) {   /* for calibrating rubrics and docs */
+		char *o = json_dumps(obs, JSON_COMPACT);
+		fprintf(stderr, "kindtest: %s\n  %s\n", out.message, o);
+		free(o);
+	}
 	free(out.feedback);
 	json_decref(result);
 	json_decref(c.feedback);

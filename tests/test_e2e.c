@@ -126,7 +126,7 @@ Test(e2e, text_report_names_the_mistake)
 	struct run_result r;
 	run_grade(&r, args);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_expect(strstr(r.out, "Score: 4/10") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "Score: 5/11") != NULL, "%s", r.out);
 	cr_expect(strstr(r.out, "You subtracted 2") != NULL, "%s", r.out);
 	cr_expect(strstr(r.out, "\033[") == NULL, "colour escapes in a non-terminal report");
 	run_result_release(&r);
