@@ -219,8 +219,8 @@ static void decide_alloc(const struct check *c, const json_t *result, const json
 			free(got);
 		}
 		if (problem) {
-			verdict_set(out, STATUS_FAIL, "%s (after %d warm-up calls)", problem,
-				    (int)json_integer_value(json_object_get(k, "warmup")));
+			int w = (int)json_integer_value(json_object_get(k, "warmup"));
+			verdict_set(out, STATUS_FAIL, "%s (after %d warm-up call%s)", problem, w, w == 1 ? "" : "s");
 			verdict_choose_feedback(out, verdict_feedback_text(c, "fail"));
 		} else {
 			verdict_set(out, STATUS_PASS, "%s: %s per call, within budget", call, summary);

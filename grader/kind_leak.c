@@ -281,12 +281,12 @@ static void decide_leak(const struct check *c, const json_t *result, const json_
 		char *leak = find_leak(c, k, call);
 		int warmup = (int)json_integer_value(json_object_get(k, "warmup"));
 		if (leak) {
-			verdict_set(out, STATUS_FAIL, "%s (%d warm-up calls first)", leak, warmup);
+			verdict_set(out, STATUS_FAIL, "%s (%d warm-up call%s first)", leak, warmup, warmup == 1 ? "" : "s");
 			verdict_choose_feedback(out, verdict_feedback_text(c, "fail"));
 		} else {
 			char *blocks = deltas_text(json_object_get(k, "blocks"));
-			verdict_set(out, STATUS_PASS, "%s leaks nothing: memory blocks %s over %zu runs after %d warm-up calls",
-				    call, blocks, json_array_size(json_object_get(k, "blocks")), warmup);
+			verdict_set(out, STATUS_PASS, "%s leaks nothing: memory blocks %s over %zu runs after %d warm-up call%s",
+				    call, blocks, json_array_size(json_object_get(k, "blocks")), warmup, warmup == 1 ? "" : "s");
 			free(blocks);
 		}
 		free(leak);
