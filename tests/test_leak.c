@@ -197,7 +197,13 @@ static const char counters[] =
 	"    _kept.append(keeps_itself)\n"
 	"    return 1\n"
 	"def returns_it(obj):\n"
-	"    return obj\n";
+	"    return obj\n"
+	"def patched(obj):\n"
+	"    import gc\n"
+	"    sys.getrefcount = lambda o: 2\n"
+	"    gc.get_referrers = lambda *o: []\n"
+	"    _kept.append(obj)\n"
+	"    return 1\n";
 
 static enum check_status balance(const char *name, char **msg)
 {
@@ -234,5 +240,14 @@ Test(leak, balance_names_what_was_kept)
 	free(msg);
 	cr_expect_eq(balance("keeps_itself", &msg), STATUS_FAIL, "%s", msg);
 	cr_expect(strstr(msg, "keeps_itself keeps 1 more reference to itself"), "%s", msg);
+	free(msg);
+}
+
+/* The counts are read in C: patching sys and gc hides nothing. */
+Test(leak, balance_under_tampering)
+{
+	char *msg;
+	cr_expect_eq(balance("patched", &msg), STATUS_FAIL, "%s", msg);
+	cr_expect(strstr(msg, "patched keeps a reference to its argument"), "%s", msg);
 	free(msg);
 }
