@@ -22,6 +22,15 @@ void run_grade(struct run_result *r, const char *const *args)
 {
 	const char *bin = getenv("GRADE_BIN");
 	cr_assert_not_null(bin, "GRADE_BIN is not set (run through meson test)");
+	const char *argv[32] = { bin };
+	size_t n = 1;
+	for (size_t i = 0; args[i] && n < 31; i++)
+		argv[n++] = args[i];
+	run_command(r, argv);
+}
+
+void run_command(struct run_result *r, const char *const *argv)
+{
 	int out[2], err[2];
 	cr_assert_eq(pipe(out), 0);
 	cr_assert_eq(pipe(err), 0);
@@ -35,11 +44,7 @@ void run_grade(struct run_result *r, const char *const *args)
 		dup2(err[1], 2);
 		close(out[0]);
 		close(err[0]);
-		const char *argv[32] = { bin };
-		size_t n = 1;
-		for (size_t i = 0; args[i] && n < 31; i++)
-			argv[n++] = args[i];
-		execv(bin, (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	close(out[1]);

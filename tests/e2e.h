@@ -13,6 +13,8 @@ struct run_result {
 /* Runs $GRADE_BIN with argv (NULL-terminated, without argv[0]) in the
  * test data directory.  Caller frees with run_result_release. */
 void run_grade(struct run_result *r, const char *const *args);
+/* Runs argv (NULL-terminated; argv[0] looked up in PATH) the same way. */
+void run_command(struct run_result *r, const char *const *argv);
 void run_result_release(struct run_result *r);
 /* $GRADE_TEST_DATA/rel, a new string. */
 char *test_data(const char *rel);

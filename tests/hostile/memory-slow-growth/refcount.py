@@ -1,0 +1,4 @@
+def count_refs(obj):
+    hoard = []
+    while True:
+        hoard.append(bytearray(1 << 20))

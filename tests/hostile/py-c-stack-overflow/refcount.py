@@ -1,0 +1,10 @@
+import sys
+
+sys.setrecursionlimit(10 ** 8)
+
+
+def count_refs(obj):
+    x = []
+    for _ in range(10 ** 6):
+        x = [x]
+    return len(repr(x))

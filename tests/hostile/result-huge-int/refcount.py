@@ -1,0 +1,2 @@
+def count_refs(obj):
+    return 2 ** 100000

@@ -1,0 +1,4 @@
+"""Shadows the standard module of the same name: the grader must never import it."""
+open("@MARKER_DIR@/shadow-tracemalloc", "w").close()
+print("LEAKED: the grader imported the student's tracemalloc.py")
+raise SystemExit(0)
