@@ -5,6 +5,6 @@ sys.setrecursionlimit(10 ** 8)
 
 def count_refs(obj):
     x = []
-    for _ in range(10 ** 6):
+    for _ in range(300000):
         x = [x]
     return len(repr(x))
