@@ -19,10 +19,12 @@
 
 #include "buf.h"
 #include "diag.h"
+#include "doctor.h"
 #include "grade.h"
 #include "grade_config.h"
 #include "report.h"
 #include "rubric.h"
+#include "sandbox.h"
 #include "util.h"
 #include "worker.h"
 #include "zygote.h"
@@ -38,6 +40,7 @@ enum exit_code {
 static const char usage_text[] =
 	"usage: grade [options] SUBMISSION_DIR...\n"
 	"       grade lint RUBRIC...\n"
+	"       grade doctor\n"
 	"       grade --version | --help\n"
 	"\n"
 	"Grades the Python files in each SUBMISSION_DIR against a rubric and prints a report\n"
@@ -52,12 +55,16 @@ static const char usage_text[] =
 	"      --instructor        show hidden checks' details\n"
 	"      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
 	"                          always or never\n"
-	"  -V, --version           print grade's version and the embedded Python's\n"
+	"  -V, --version           print grade's version, the embedded Python's and the\n"
+	"                          sandbox layers in force\n"
 	"  -h, --help              print this help\n"
 	"\n"
 	"commands:\n"
 	"  lint RUBRIC...          check rubric files without running anything; each problem\n"
 	"                          is printed as file:line:col: message\n"
+	"  doctor                  show the embedded Python, each isolation layer (in force,\n"
+	"                          or unavailable and why) and the audit hook; exit status 0\n"
+	"                          when everything is in force, 1 when grading runs degraded\n"
 	"\n"
 	"exit status:\n"
 	"  0  grading completed (whatever the score)   3  the rubric has errors\n"
@@ -198,9 +205,14 @@ static int cmd_grade(char **submissions, int n_submissions, const char *rubric_p
 	struct worker w = WORKER_INIT;
 	char err[512] = "";
 	struct buf all = BUF_INIT((size_t)1 << 40);
+	struct sandbox_layers layers;
 	bool color_on = !output && use_color(color, stdout);
 	bool unreadable = false;
 
+	/* The same probe as the zygote's: say once, before any check runs,
+	 * which layers this host cannot give them. */
+	sandbox_probe(&layers);
+	doctor_warn_degraded(&layers, stderr);
 	/* Start the interpreter before loading the rubric (it is a fresh
 	 * process anyway: nothing of ours is inherited). */
 	if (worker_start(&w, err, sizeof(err)) < 0) {
@@ -228,6 +240,8 @@ static int cmd_grade(char **submissions, int n_submissions, const char *rubric_p
 			unreadable = true;
 			continue;
 		}
+		g.sandbox = layers;
+		g.sandbox_known = true;
 		char *text = format_report(&g, format, instructor, color_on, n_submissions > 1);
 		grade_result_release(&g);
 		if (!text) {
@@ -264,6 +278,9 @@ static void print_version(void)
 	int major = 0, minor = 0, rev = 0;
 	git_libgit2_version(&major, &minor, &rev);
 	printf("libgit2 %d.%d.%d\n", major, minor, rev);
+	struct sandbox_layers layers;
+	sandbox_probe(&layers);
+	doctor_print_layers(&layers, stdout);
 }
 
 int main(int argc, char **argv)
@@ -272,6 +289,8 @@ int main(int argc, char **argv)
 		return zygote_main(atoi(argv[2]));
 	if (argc >= 2 && !strcmp(argv[1], "lint"))
 		return cmd_lint(argc - 2, argv + 2);
+	if (argc == 2 && !strcmp(argv[1], "doctor"))
+		return doctor_run(stdout);
 
 	static const struct option longopts[] = {
 		{ "rubric", required_argument, NULL, 'r' },

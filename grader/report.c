@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "doctor.h"
 #include "grade_config.h"
 #include "util.h"
 
@@ -141,7 +142,12 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 			json_object_set_new(je, "error", json_string(e->error));
 		json_array_append_new(exercises, je);
 	}
-	return json_pack("{s:o, s:o, s:s, s:{s:s, s:s}, s:f, s:o}", "score", number(g->score), "max_score",
-			 number(g->max_score), "submission", g->submission, "grader", "version", GRADE_VERSION,
-			 "python", g->python, "seconds", round(g->seconds * 1e4) / 1e4, "exercises", exercises);
+	json_t *grader = json_pack("{s:s, s:s}", "version", GRADE_VERSION, "python", g->python);
+	if (g->sandbox_known) {
+		json_object_set_new(grader, "sandbox", doctor_layers_json(&g->sandbox, true));
+		json_object_set_new(grader, "sandbox_missing", doctor_layers_json(&g->sandbox, false));
+	}
+	return json_pack("{s:o, s:o, s:s, s:o, s:f, s:o}", "score", number(g->score), "max_score",
+			 number(g->max_score), "submission", g->submission, "grader", grader, "seconds",
+			 round(g->seconds * 1e4) / 1e4, "exercises", exercises);
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "rubric.h"
+#include "sandbox.h"
 
 enum check_status {
 	STATUS_PASS,
@@ -55,6 +56,8 @@ struct grade_result {
 	double score;
 	double max_score;
 	double seconds;
+	bool sandbox_known;              /* the caller filled 'sandbox' */
+	struct sandbox_layers sandbox;   /* the isolation layers of this run's checks */
 };
 
 void grade_result_release(struct grade_result *g);
