@@ -1,3 +1,4 @@
+import json
 import sys
 
 sys.setrecursionlimit(10 ** 8)
@@ -5,6 +6,6 @@ sys.setrecursionlimit(10 ** 8)
 
 def count_refs(obj):
     x = []
-    for _ in range(300000):
+    for _ in range(200000):
         x = [x]
-    return len(repr(x))
+    return len(json.dumps(x))
