@@ -23,7 +23,7 @@
  *   "symlinks": {"name": "target"};  "pad": {"file": bytes} (appended comment lines);
  *   "many_files": {"dir": "name", "count": n} (empty files in a subdirectory of the submission);
  *   "needs_memory_limit": true when the attack is only safe under the memory limit (skipped under ASan, which
- *   runs checks without one).
+ *   runs checks without one);  "asan_skip": why the case means something else under ASan (skipped there).
  * HOSTILE_CASES=name,name... runs only those cases (the others are skipped), for working on a few.
  * Files are templates: @MARKER_DIR@, @SECRET_DIR@ and @SOURCE_ROOT@ (the grader's source tree) are replaced.
  */
@@ -343,6 +343,9 @@ ParameterizedTest(struct hostile_case *hc, hostile, corpus)
 	if (json_is_true(json_object_get(expected, "needs_memory_limit")))
 		cr_skip_test("%s: skipped: AddressSanitizer builds run without the memory limit this attack needs",
 			     hc->name);
+	const char *asan_skip = json_string_value(json_object_get(expected, "asan_skip"));
+	if (asan_skip)
+		cr_skip_test("%s: skipped under AddressSanitizer: %s", hc->name, asan_skip);
 #endif
 	const char *const *ns = namespace_args();
 	if (!ns && json_is_true(json_object_get(expected, "dangerous")))
