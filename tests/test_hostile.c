@@ -15,9 +15,12 @@
  * expected.json:
  *   "exercise": the exercise attacked;  "promise": which promise of docs/security.md the case tests;
  *   "attack": one line, what the case does;
- *   "status": the status of every check of that exercise not listed in "checks" (dependants may be "skipped");
+ *   "status": the status of every check of that exercise not listed in "checks" (dependants may be "skipped"),
+ *   except checks of kinds that only read the source;
  *   "message": a substring of each such check's message or feedback;
  *   "checks": {"id": "status"} exact statuses;  "messages": {"id": "substring"};
+ *   "whole_submission": true when the attack is on the submission itself (its files): then "status" applies to
+ *   every exercise, and the others are not expected to keep their marks;
  *   "dangerous": true when a sandbox bug could harm the machine running the tests (fork bombs, kill(-1),
  *   signals to the parent, disk fills): such a case only runs inside a pid namespace, and is skipped otherwise;
  *   "symlinks": {"name": "target"};  "pad": {"file": bytes} (appended comment lines);
@@ -272,6 +275,13 @@ static char *check_text(const json_t *c)
 			 str_or(json_string_value(json_object_get(c, "feedback")), ""));
 }
 
+/* Kinds that read the source without running it: an attack on what runs does not concern them, so "status"
+ * leaves them out (list them in "checks" to pin them). */
+static bool static_kind(const char *kind)
+{
+	return kind && !strcmp(kind, "source");
+}
+
 static void expect_checks(const char *name, const json_t *expected, const json_t *ex)
 {
 	const char *status = json_string_value(json_object_get(expected, "status"));
@@ -287,7 +297,7 @@ static void expect_checks(const char *name, const json_t *expected, const json_t
 		const char *want = json_string_value(json_object_get(exact, id));
 		if (want) {
 			cr_expect_str_eq(got, want, "%s: check %s is %s (%s), expected %s", name, id, got, text, want);
-		} else if (status) {
+		} else if (status && !static_kind(json_string_value(json_object_get(c, "kind")))) {
 			cr_expect(!strcmp(got, status) || !strcmp(got, "skipped"), "%s: check %s is %s (%s), expected %s",
 				  name, id, got, text, status);
 			if (!strcmp(got, status)) {
@@ -404,7 +414,12 @@ ParameterizedTest(struct hostile_case *hc, hostile, corpus)
 	json_t *report = json_loads(r.out, 0, &jerr);
 	cr_expect_not_null(report, "%s: the report is not JSON (%s): %.300s", hc->name, jerr.text, r.out);
 	const json_t *ex = report ? find_exercise(report, exercise) : NULL;
-	if (report) {
+	if (report && json_is_true(json_object_get(expected, "whole_submission"))) {
+		size_t i;
+		json_t *each;
+		json_array_foreach(json_object_get(report, "exercises"), i, each)
+			expect_checks(hc->name, expected, each);
+	} else if (report) {
 		cr_expect_not_null(ex, "%s: no exercise %s in the report", hc->name, exercise);
 		if (ex)
 			expect_checks(hc->name, expected, ex);
