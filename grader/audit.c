@@ -44,7 +44,6 @@ static PyObject *trusted_code_maker;
 
 static struct audit_violation violations[AUDIT_MAX_VIOLATIONS];
 static size_t n_violations, n_dropped;
-static size_t n_dropped_at_import;	/* of n_dropped, those made at import time */
 
 /* Imports refused by name (and their submodules): native memory access, test hooks into the interpreter's
  * internals, and subinterpreters. */
@@ -175,34 +174,11 @@ static void locate(char *file, size_t n, int *line)
 	PyErr_Clear();
 }
 
-/* Whether a student module's top level is running: a "<module>" frame of a student file is on the stack. */
-static bool at_import(void)
-{
-	PyFrameObject *f = PyEval_GetFrame();	/* borrowed */
-	bool found = false;
-	Py_XINCREF(f);	/* from here on, f is a reference we own */
-	for (int depth = 0; f && !found && depth < 1024; depth++) {
-		PyCodeObject *code = PyFrame_GetCode(f);	/* new */
-		const char *name = PyUnicode_AsUTF8(code->co_name);
-		const char *file = PyUnicode_AsUTF8(code->co_filename);
-		found = name && file && strcmp(name, "<module>") == 0 && is_student_file(file);
-		Py_DECREF(code);
-		PyFrameObject *back = PyFrame_GetBack(f);	/* new */
-		Py_DECREF(f);
-		f = back;
-	}
-	Py_XDECREF(f);
-	PyErr_Clear();
-	return found;
-}
-
 static void record(const char *event, const char *detail, bool forbidden)
 {
 	struct audit_violation *v;
 	if (n_violations >= AUDIT_MAX_VIOLATIONS) {
 		n_dropped++;
-		if (at_import())
-			n_dropped_at_import++;
 		return;
 	}
 	v = &violations[n_violations++];
@@ -210,7 +186,6 @@ static void record(const char *event, const char *detail, bool forbidden)
 	snprintf(v->detail, sizeof(v->detail), "%s", detail);
 	locate(v->file, sizeof(v->file), &v->line);
 	v->forbidden = forbidden;
-	v->at_import = at_import();
 }
 
 /* Records and raises PermissionError; returns -1 for the hook to return. */
@@ -823,7 +798,7 @@ int audit_arm(const struct audit_policy *p)
 		return -1;
 	if (audit_prepare() < 0)
 		return -1;
-	n_violations = n_dropped = n_dropped_at_import = 0;
+	n_violations = n_dropped = 0;
 	memset(violations, 0, sizeof(violations));
 	policy.armed = true;
 	return 0;
@@ -831,13 +806,8 @@ int audit_arm(const struct audit_policy *p)
 
 void audit_clear_violations(void)
 {
-	size_t kept = 0;
-	for (size_t i = 0; i < n_violations; i++)
-		if (violations[i].at_import)
-			violations[kept++] = violations[i];
-	memset(violations + kept, 0, (AUDIT_MAX_VIOLATIONS - kept) * sizeof(violations[0]));
-	n_violations = kept;
-	n_dropped = n_dropped_at_import;
+	n_violations = n_dropped = 0;
+	memset(violations, 0, sizeof(violations));
 }
 
 void audit_disarm(void)

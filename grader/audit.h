@@ -84,16 +84,11 @@ struct audit_violation {
 	int line;		/* 1-based; 0 when unknown */
 	bool forbidden;		/* false for a refused file access, which the standard library also does when it
 				 * probes for optional files; true for the rest, which student code never needs */
-	bool at_import;		/* while a student module's top level ran (a "<module>" frame of a student file
-				 * was on the stack): it belongs to every check that uses the module */
 };
 
 #define AUDIT_MAX_VIOLATIONS 32
 
-/* Forgets the violations recorded so far (between checks that share a child), except those made at import
- * time: a module is imported once per child, and what its top level did taints every later check that uses it
- * (otherwise an import-time attack would cost only the check that happened to import the module).  The hook
- * stays armed. */
+/* Forgets the violations recorded so far (between checks that share a child); the hook stays armed. */
 void audit_clear_violations(void);
 
 /* The violations recorded since audit_arm(), oldest first, in static memory (borrowed; valid until the next

@@ -432,52 +432,6 @@ Test(audit, caught_violations_stay_recorded_and_overflow_is_counted)
 	cr_assert_eq(audit_violations(&v, &dropped), AUDIT_MAX_VIOLATIONS);
 }
 
-/* A child serves several checks: what a module's top level did stays recorded for every check, what a call did
- * is forgotten with the check. */
-Test(audit, import_time_violations_survive_clearing_between_checks)
-{
-	const struct audit_violation *v;
-	size_t dropped;
-	arm();
-	PyObject *code = Py_CompileString("import os\n"
-					  "try:\n"
-					  "    os.system('at import')\n"
-					  "except PermissionError:\n"
-					  "    pass\n"
-					  "def later():\n"
-					  "    try:\n"
-					  "        os.system('in a call')\n"
-					  "    except PermissionError:\n"
-					  "        pass\n",
-					  "student.py", Py_file_input);	/* new */
-	PyObject *globals = PyDict_New();	/* new */
-	cr_assert(code && globals);
-	PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
-	PyObject *r = PyEval_EvalCode(code, globals, globals);	/* new */
-	cr_assert_not_null(r);
-	Py_DECREF(r);
-	cr_assert_eq(audit_violations(&v, &dropped), 1);
-	cr_expect(v[0].at_import);
-	cr_expect_str_eq(v[0].file, "student.py");
-
-	/* The call comes from C, as the harness makes it: no student <module> frame on the stack. */
-	PyObject *later = PyDict_GetItemString(globals, "later");	/* borrowed */
-	cr_assert_not_null(later);
-	r = PyObject_CallNoArgs(later);	/* new */
-	cr_assert_not_null(r);
-	Py_DECREF(r);
-	cr_assert_eq(audit_violations(&v, &dropped), 2);
-	cr_expect_not(v[1].at_import);
-	cr_expect_str_eq(v[1].detail, "in a call");
-
-	audit_clear_violations();
-	cr_assert_eq(audit_violations(&v, &dropped), 1);
-	cr_expect_str_eq(v[0].detail, "at import");
-	cr_expect_eq(dropped, 0);
-	Py_DECREF(globals);
-	Py_DECREF(code);
-}
-
 Test(audit, python_paths_cover_the_standard_library)
 {
 	PyObject *os = PyImport_ImportModule("os"), *file;

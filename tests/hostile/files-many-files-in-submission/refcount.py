@@ -1,5 +1,0 @@
-import sys
-
-
-def count_refs(obj):
-    return sys.getrefcount(obj) - 1
