@@ -75,6 +75,8 @@ static int copy_tree(int src_dir, int dst_dir, int depth, struct budget *b, char
 		snprintf(err, errlen, "cannot list the submission: %s", strerror(errno));
 		return -1;
 	}
+	/* The duplicate shares its position with src_dir, which the previous copy read to the end. */
+	rewinddir(d);
 	struct dirent *e;
 	while (rc == 0 && (e = readdir(d))) {
 		if (skipped_name(e->d_name))

@@ -88,6 +88,7 @@ static char *copy_and_list(const char *submission)
 		FILE *mem = open_memstream(&text, &len);
 		list_tree(dir, "", mem);
 		fclose(mem);
+		char *listing = xstrdup(text);
 		char *lines[256];
 		size_t n = 0;
 		for (char *tok = strtok(text, "\n"); tok && n < 256; tok = strtok(NULL, "\n"))
@@ -96,17 +97,25 @@ static char *copy_and_list(const char *submission)
 		fprintf(out, "ok\n");
 		for (size_t i = 0; i < n; i++)
 			fprintf(out, "%s\n", lines[i]);
-		/* A second copy replaces the first. */
+		/* A second copy replaces the first, with the same files. */
 		char *first = xstrdup(dir);
 		struct stat st;
 		if (scratch_fresh_copy(&sc, err, sizeof(err)) < 0 || stat(first, &st) == 0 || stat(sc.dir, &st) < 0)
 			fprintf(out, "second copy wrong\n");
+		char *again = NULL;
+		mem = open_memstream(&again, &len);
+		list_tree(sc.dir, "", mem);
+		fclose(mem);
+		if (strlen(again) != strlen(listing))
+			fprintf(out, "second copy differs: %s\n", again);
+		free(again);
 		char *second = xstrdup(sc.dir);
 		scratch_close(&sc);
 		if (stat(second, &st) == 0)
 			fprintf(out, "left behind\n");
 		free(first);
 		free(second);
+		free(listing);
 		fclose(out);
 		_exit(0);
 	}
