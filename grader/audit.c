@@ -613,6 +613,7 @@ static const struct {
 	/* measurement, and reaching the grader's objects */
 	{ "sys.settrace", on_refuse },
 	{ "sys.setprofile", on_refuse },
+	{ "sys.monitoring.register_callback", on_refuse },	/* 3.12+: PEP 669, settrace's successor */
 	{ "sys.addaudithook", on_refuse },
 	{ "sys.remote_exec", on_refuse },
 	{ "gc.get_objects", on_refuse },

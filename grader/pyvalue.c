@@ -76,23 +76,36 @@ static int encode_sequence(struct encoder *e, PyObject *seq, json_t **out, int d
 	return 0;
 }
 
+/* The set's own iterator (C, exact set or frozenset only: no student code runs), not _PySet_NextEntry, which
+ * CPython 3.13 no longer declares. */
 static int encode_set(struct encoder *e, PyObject *set, json_t **out, int depth)
 {
 	json_t *arr = json_array();
-	Py_ssize_t pos = 0;
-	PyObject *key;
-	Py_hash_t hash;
-	while (_PySet_NextEntry(set, &pos, &key, &hash)) {
+	PyObject *it = PyObject_GetIter(set);	/* new */
+	PyObject *key = NULL;			/* new, per item */
+	int err = -1;
+	while (it && (key = PyIter_Next(it))) {
 		json_t *item = NULL;
-		if (encode(e, key, &item, depth + 1) < 0) {
-			json_decref(arr);
-			return -1;
-		}
+		if (encode(e, key, &item, depth + 1) < 0)
+			goto done;
 		json_array_append_new(arr, item);
+		Py_CLEAR(key);
+	}
+	if (PyErr_Occurred()) {
+		/* Out of memory only: iterating an exact set runs no Python code. */
+		PyErr_Clear();
+		fail(e, "a set that cannot be iterated");
+		goto done;
 	}
 	value_sort_array(arr);
 	*out = arr;
-	return 0;
+	arr = NULL;
+	err = 0;
+done:
+	Py_XDECREF(key);
+	Py_XDECREF(it);
+	json_decref(arr);
+	return err;
 }
 
 static int encode_dict(struct encoder *e, PyObject *dict, json_t **out, int depth)

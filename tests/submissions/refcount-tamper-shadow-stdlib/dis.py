@@ -1,0 +1,7 @@
+# Shadows the standard library's dis: if the grader ever imported it from the
+# submission, this would end the check child at once.
+import os
+import sys
+
+sys.stderr.write("shadow dis.py imported\n")
+os._exit(3)
