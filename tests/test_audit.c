@@ -389,6 +389,27 @@ Test(audit, tampering_with_measurement_is_refused)
 	cr_assert_str_eq(v[5].event, "sys.addaudithook");
 }
 
+/* PEP 669 (3.12+) is settrace's successor: registering a callback is refused the same way. */
+Test(audit, monitoring_callbacks_are_refused)
+{
+	const struct audit_violation *v;
+	if (PY_VERSION_HEX < 0x030C0000)
+		cr_skip_test("no sys.monitoring before CPython 3.12");
+	arm();
+	assert_runs("import sys\n"
+		    "m = sys.monitoring\n"
+		    "m.use_tool_id(3, 'student')\n"
+		    "try:\n"
+		    "    m.register_callback(3, m.events.PY_START, lambda *a: None)\n"
+		    "except PermissionError:\n"
+		    "    pass\n"
+		    "else:\n"
+		    "    raise AssertionError('registered')\n"
+		    "m.free_tool_id(3)\n");
+	cr_assert_eq(audit_violations(&v, NULL), 1);
+	cr_assert_str_eq(v[0].event, "sys.monitoring.register_callback");
+}
+
 Test(audit, ordinary_code_still_works)
 {
 	const struct audit_violation *v;
