@@ -27,7 +27,8 @@
  *   "many_files": {"dir": "name", "count": n} (empty files in a subdirectory of the submission);
  *   "needs_memory_limit": true when the attack is only safe under the memory limit (skipped under ASan, which
  *   runs checks without one);  "asan_skip": why the case means something else under ASan (skipped there).
- * HOSTILE_CASES=name,name... runs only those cases (the others are skipped), for working on a few.
+ * HOSTILE_CASES=name,name... runs only those cases (the others are skipped), for working on a few;
+ * HOSTILE_NO_PIDNS=1 runs as on a host without unshare (hostile-pid1 as a plain subreaper, dangerous cases skipped).
  * Files are templates: @MARKER_DIR@, @SECRET_DIR@ and @SOURCE_ROOT@ (the grader's source tree) are replaced.
  */
 #include <criterion/criterion.h>
@@ -242,6 +243,9 @@ static const char *const *namespace_args(void)
 	static const char *const as_user[] = { "unshare", "--user", "--map-root-user", "--pid", "--fork",
 					       "--mount-proc", NULL };
 	const char *const *args = geteuid() == 0 ? as_root : as_user;
+	const char *off = getenv("HOSTILE_NO_PIDNS");
+	if (off && *off)
+		return NULL;	/* to see what a host without unshare gets */
 	const char *argv[16];
 	size_t n = 0;
 	while (args[n]) {
@@ -448,4 +452,22 @@ ParameterizedTest(struct hostile_case *hc, hostile, corpus)
 	free(dir);
 	free(case_dir);
 	json_decref(expected);
+}
+
+/* The runner's own guard: a process left behind is reported, and the run fails. */
+Test(hostile, pid1_reports_a_survivor)
+{
+	const char *pid1 = getenv("HOSTILE_PID1");
+	cr_assert_not_null(pid1, "run through meson test");
+	const char *leaves[] = { pid1, "20", "sh", "-c", "setsid sleep 30 & exit 0", NULL };
+	const char *clean[] = { pid1, "20", "sh", "-c", "sleep 0.1 & wait; exit 3", NULL };
+	struct run_result r;
+	run_command(&r, leaves);
+	cr_expect_eq(r.status, 99, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "hostile-pid1: survivor") && strstr(r.err, "sleep"), "%s", r.err);
+	run_result_release(&r);
+	run_command(&r, clean);
+	cr_expect_eq(r.status, 3, "the command's status passes through: %d: %s", r.status, r.err);
+	cr_expect_str_eq(r.err, "");
+	run_result_release(&r);
 }
