@@ -2,6 +2,7 @@
 #ifndef GRADE_TESTS_E2E_H
 #define GRADE_TESTS_E2E_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 struct run_result {
@@ -16,6 +17,11 @@ void run_grade(struct run_result *r, const char *const *args);
 /* Runs argv (NULL-terminated; argv[0] looked up in PATH) the same way. */
 void run_command(struct run_result *r, const char *const *argv);
 void run_result_release(struct run_result *r);
+/* The major.minor of the Python that made a JSON report ("3.13.0 (main, ...)"). */
+void report_python(json_t *report, int *major, int *minor);
+/* Applies an expected.json's "python" entries ({"CONDITION": {key: value...}}, e.g. ">=3.12") that hold for
+ * major.minor: objects are merged, other values replaced. */
+void expect_for_version(json_t *expected, int major, int minor, const char *name);
 /* $GRADE_TEST_DATA/rel, a new string. */
 char *test_data(const char *rel);
 

@@ -72,36 +72,6 @@ static json_t *check_statuses(json_t *report)
 	return map;
 }
 
-/* The major.minor of the Python that made the report ("3.13.0 (main, ...)"). */
-static void report_python(json_t *report, int *major, int *minor)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(report, "grader"), "python"));
-	*major = *minor = 0;
-	cr_assert(v && sscanf(v, "%d.%d", major, minor) == 2, "grader.python is '%s'", str_or(v, "(none)"));
-}
-
-/* Applies expected.json's "python" entries that hold for major.minor. */
-static void expect_for_version(json_t *expected, int major, int minor, const char *name)
-{
-	const char *cond_text;
-	json_t *over;
-	json_object_foreach(json_object_get(expected, "python"), cond_text, over) {
-		struct version_cond cond;
-		cr_assert_eq(parse_version_cond(cond_text, &cond), 0, "%s: bad python condition '%s'", name, cond_text);
-		if (!version_cond_holds(&cond, major, minor))
-			continue;
-		const char *key;
-		json_t *value;
-		json_object_foreach(over, key, value) {
-			json_t *base = json_object_get(expected, key);
-			if (json_is_object(base) && json_is_object(value))
-				json_object_update(base, value);
-			else
-				json_object_set(expected, key, value);
-		}
-	}
-}
-
 ParameterizedTest(struct corpus_case *cc, e2e, corpus)
 {
 	char *rel = xasprintf("submissions/%s/expected.json", cc->name);

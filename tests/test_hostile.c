@@ -21,6 +21,7 @@
  *   "checks": {"id": "status"} exact statuses;  "messages": {"id": "substring"};
  *   "whole_submission": true when the attack is on the submission itself (its files): then "status" applies to
  *   every exercise, and the others are not expected to keep their marks;
+ *   "python": {"CONDITION": {...}} overrides any of the above on the Pythons the condition holds for (">=3.12");
  *   "dangerous": true when a sandbox bug could harm the machine running the tests (fork bombs, kill(-1),
  *   signals to the parent, disk fills): such a case only runs inside a pid namespace, and is skipped otherwise;
  *   "symlinks": {"name": "target"};  "pad": {"file": bytes} (appended comment lines);
@@ -417,6 +418,11 @@ ParameterizedTest(struct hostile_case *hc, hostile, corpus)
 	cr_expect_eq(r.status, 0, "%s: grade exited %d: %.2000s", hc->name, r.status, r.err);
 	json_t *report = json_loads(r.out, 0, &jerr);
 	cr_expect_not_null(report, "%s: the report is not JSON (%s): %.300s", hc->name, jerr.text, r.out);
+	if (report) {
+		int major, minor;
+		report_python(report, &major, &minor);
+		expect_for_version(expected, major, minor, hc->name);
+	}
 	const json_t *ex = report ? find_exercise(report, exercise) : NULL;
 	if (report && json_is_true(json_object_get(expected, "whole_submission"))) {
 		size_t i;
