@@ -166,9 +166,7 @@ static void decide_alloc(const struct check *c, const json_t *result, const json
 {
 	if (!verdict_function_found(c, k, out))
 		return;
-	char *args = verdict_args_text(c);
-	char *call = xasprintf("%s(%s)", verdict_function_name(c), args);
-	free(args);
+	char *call = verdict_call_text(c);
 	const json_t *exc = json_object_get(k, "exception");
 	const char *herr = json_string_value(json_object_get(k, "harness_error"));
 	const json_t *runs = json_object_get(k, "runs");
@@ -256,9 +254,7 @@ static const char *validate_alloc(const json_t *spec, const json_t *expect)
 }
 
 static const struct key_schema alloc_keys[] = {
-	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
-	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL },
-	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL },
+	KIND_CALL_KEYS,
 	{ "warmup", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "runs", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "per_item_of", KEY_NUMBER, TO_SPEC, false, NULL },

@@ -286,9 +286,7 @@ static void decide_call(const struct check *c, const json_t *result, const json_
 {
 	if (!verdict_function_found(c, k, out))
 		return;
-	char *args = verdict_args_text(c);
-	char *call = xasprintf("%s(%s)", verdict_function_name(c), args);
-	free(args);
+	char *call = verdict_call_text(c);
 	const json_t *exc = json_object_get(k, "exception");
 	const char *raises = json_string_value(json_object_get(c->expect, "raises"));
 	const json_t *returns = json_object_get(k, "returns");
@@ -412,9 +410,7 @@ static const char *validate_call(const json_t *spec, const json_t *expect)
 }
 
 static const struct key_schema call_keys[] = {
-	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
-	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL },
-	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL },
+	KIND_CALL_KEYS,
 	{ "returns", KEY_VALUE, TO_EXPECT, false, NULL },
 	{ "returns_type", KEY_STRING, TO_EXPECT, false, NULL },
 	{ "raises", KEY_STRING, TO_EXPECT, false, NULL },

@@ -197,9 +197,7 @@ static void decide_gc(const struct check *c, const json_t *result, const json_t 
 {
 	if (!verdict_function_found(c, k, out))
 		return;
-	char *args = verdict_args_text(c);
-	char *call = xasprintf("%s(%s)", verdict_function_name(c), args);
-	free(args);
+	char *call = verdict_call_text(c);
 	const char *herr = json_string_value(json_object_get(k, "harness_error"));
 	const json_t *exc = json_object_get(k, "exception");
 	const json_t *returns = json_object_get(k, "returns");
@@ -258,9 +256,7 @@ static const char *validate_gc(const json_t *spec, const json_t *expect)
 }
 
 static const struct key_schema gc_keys[] = {
-	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
-	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL },
-	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL },
+	KIND_CALL_KEYS,
 	{ "cycles", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "returns_collected", KEY_BOOL, TO_EXPECT, false, NULL },
 	{ "collected", KEY_NUMBER, TO_EXPECT, false, NULL },

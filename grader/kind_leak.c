@@ -258,9 +258,7 @@ static void decide_leak(const struct check *c, const json_t *result, const json_
 {
 	if (!verdict_function_found(c, k, out))
 		return;
-	char *args = verdict_args_text(c);
-	char *call = xasprintf("%s(%s)", verdict_function_name(c), args);
-	free(args);
+	char *call = verdict_call_text(c);
 	const json_t *exc = json_object_get(k, "exception");
 	const char *herr = json_string_value(json_object_get(k, "harness_error"));
 	if (herr) {
@@ -315,9 +313,7 @@ static const char *validate_leak(const json_t *spec, const json_t *expect)
 }
 
 static const struct key_schema leak_keys[] = {
-	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL },
-	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL },
-	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL },
+	KIND_CALL_KEYS,
 	{ "warmup", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "runs", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "verify", KEY_STRING_LIST, TO_EXPECT, false, NULL },

@@ -54,6 +54,13 @@ struct key_schema {
 	const char *choices;  /* for strings: "a|b|c", or NULL */
 };
 
+/* The keys of every kind that calls one student function with arguments
+ * the grader builds: put first in the kind's key table. */
+#define KIND_CALL_KEYS \
+	{ "function", KEY_FUNCTION, TO_SPEC, true, NULL }, \
+	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL }, \
+	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL }
+
 struct kind_def {
 	const char *name;
 	const struct key_schema *keys;   /* terminated by { NULL } */

@@ -273,6 +273,14 @@ char *verdict_args_text(const struct check *c)
 	return inner;
 }
 
+char *verdict_call_text(const struct check *c)
+{
+	char *args = verdict_args_text(c);
+	char *call = xasprintf("%s(%s)", verdict_function_name(c), args);
+	free(args);
+	return call;
+}
+
 static const char *status_feedback_key(enum check_status s)
 {
 	switch (s) {

@@ -24,6 +24,8 @@ void verdict_choose_feedback(struct check_result *out, const char *text);
 const char *verdict_function_name(const struct check *c);
 /* The spec's arguments as Python source: "1, [2, 3]". */
 char *verdict_args_text(const struct check *c);
+/* The check's call as Python source: "count_refs(1, [2, 3])". */
+char *verdict_call_text(const struct check *c);
 /* "TypeError: boom at refcount.py:3". */
 char *verdict_describe_exception(const json_t *exc);
 /* "64 KiB", "512 MiB", "100 bytes". */
