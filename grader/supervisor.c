@@ -630,7 +630,9 @@ _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_l
 				json_decref(msg);
 				goto out;
 			}
-			reply = unusable ? supervisor_error(unusable)
+			/* What the scratch copy refused (too many files, too large) is
+			 * the submission's problem, not the grader's. */
+			reply = unusable ? json_pack("{s:s, s:s}", "op", "result", "submission_error", unusable)
 				: !in_exercise ? supervisor_error("a check outside an exercise")
 				: run_check(msg, request, len);
 			explicit_bzero(request, len);

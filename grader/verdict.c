@@ -110,6 +110,11 @@ void verdict_exception(const struct check *c, const json_t *exc, const char *dur
 /* Checks the envelope: did the child run to the end and report? */
 static const json_t *envelope(const struct check *c, const json_t *result, struct check_result *out)
 {
+	const char *suberr = json_string_value(json_object_get(result, "submission_error"));
+	if (suberr) {
+		verdict_set(out, STATUS_ERROR, "the submission cannot be graded: %s", suberr);
+		return NULL;
+	}
 	const char *serr = json_string_value(json_object_get(result, "supervisor_error"));
 	if (serr) {
 		verdict_set(out, STATUS_ERROR, "grader error: %s", serr);

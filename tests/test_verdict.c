@@ -196,3 +196,36 @@ Test(verdict, a_timeout_without_observation_is_left_alone)
 	json_decref(result);
 	release_check(&c);
 }
+
+/* Results without an observation: what the supervisor says instead. */
+static void decide_raw(struct check_result *out, const char *text)
+{
+	struct check c;
+	call_check(&c);
+	json_t *result = J(text);
+	memset(out, 0, sizeof(*out));
+	out->max_score = c.points;
+	verdict_decide(&c, result, out);
+	out->check = NULL;
+	json_decref(result);
+	release_check(&c);
+}
+
+Test(verdict, a_submission_the_scratch_copy_refuses_is_the_submissions_error)
+{
+	struct check_result r;
+	decide_raw(&r, "{\"op\": \"result\", \"submission_error\": \"the submission has more than 1000 files\"}");
+	cr_expect_eq(r.status, STATUS_ERROR);
+	cr_expect_str_eq(r.message, "the submission cannot be graded: the submission has more than 1000 files");
+	cr_expect_eq(r.score, 0);
+	release(&r);
+}
+
+Test(verdict, a_supervisor_failure_is_the_graders_error)
+{
+	struct check_result r;
+	decide_raw(&r, "{\"op\": \"result\", \"supervisor_error\": \"cannot start a check process: EAGAIN\"}");
+	cr_expect_eq(r.status, STATUS_ERROR);
+	cr_expect_str_eq(r.message, "grader error: cannot start a check process: EAGAIN");
+	release(&r);
+}
