@@ -252,12 +252,15 @@ static int fd_dir(int fd, char *out, size_t n)
 
 /*
  * Resolves path (relative to base, or to the cwd when base is NULL) to an absolute path without symlinks or
- * "..", so that a link in the scratch directory pointing outside is judged by its target.  The last component
- * need not exist (a file about to be created).  Returns 0, or -1 when the path cannot be resolved.
+ * "..", so that a link in the scratch directory pointing outside is judged by its target.  The trailing
+ * components need not exist (a file about to be created, or a directory this process cannot see: a grader tree
+ * under the /tmp that the supervisor covered with its own tmpfs): the deepest existing ancestor is resolved and
+ * the rest appended as written.  Returns 0, or -1 when the path cannot be resolved (too long, or "." or ".."
+ * after a missing component: the kernel would fail such a path with ENOENT anyway).
  */
 static int resolve(const char *path, const char *base, char *out)
 {
-	char joined[PATH_MAX], cwd[PATH_MAX], *slash, *leaf;
+	char joined[PATH_MAX], cwd[PATH_MAX], rest[PATH_MAX] = "";
 	size_t len;
 	if (path[0] == '/') {
 		if (strlen(path) >= sizeof(joined))
@@ -272,26 +275,36 @@ static int resolve(const char *path, const char *base, char *out)
 		if ((size_t)snprintf(joined, sizeof(joined), "%s/%s", base, path) >= sizeof(joined))
 			return -1;
 	}
-	if (realpath(joined, out))
+	for (;;) {
+		if (realpath(joined, out))
+			break;
+		if (errno != ENOENT)
+			return -1;
+		len = strlen(joined);
+		while (len > 1 && joined[len - 1] == '/')
+			joined[--len] = '\0';
+		char *slash = strrchr(joined, '/');
+		const char *leaf = slash + 1;
+		if (!*leaf || strcmp(leaf, ".") == 0 || strcmp(leaf, "..") == 0)
+			return -1;
+		char tail[PATH_MAX];
+		if ((size_t)snprintf(tail, sizeof(tail), "%s%s%s", leaf, rest[0] ? "/" : "", rest) >= sizeof(tail))
+			return -1;
+		strcpy(rest, tail);
+		if (slash == joined) {
+			strcpy(joined, "/");
+		} else {
+			*slash = '\0';
+		}
+	}
+	if (!rest[0])
 		return 0;
-	if (errno != ENOENT)
-		return -1;
-	len = strlen(joined);
-	while (len > 1 && joined[len - 1] == '/')
-		joined[--len] = '\0';
-	slash = strrchr(joined, '/');
-	leaf = slash + 1;
-	if (!*leaf || strcmp(leaf, ".") == 0 || strcmp(leaf, "..") == 0)
-		return -1;
-	*slash = '\0';
-	if (!realpath(slash == joined ? "/" : joined, out))
-		return -1;
 	len = strlen(out);
-	if (len + 1 + strlen(leaf) >= PATH_MAX)
+	if (len + 1 + strlen(rest) >= PATH_MAX)
 		return -1;
 	if (out[len - 1] != '/')
 		out[len++] = '/';
-	strcpy(out + len, leaf);
+	strcpy(out + len, rest);
 	return 0;
 }
 
