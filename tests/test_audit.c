@@ -266,6 +266,30 @@ Test(audit, files_outside_the_sandbox_are_refused)
 	cr_assert_neq(access("/tmp/grade-audit-out", F_OK), 0);
 }
 
+Test(audit, paths_through_missing_directories_are_judged_by_where_they_point)
+{
+	const struct audit_violation *v;
+	size_t n;
+	arm();
+	/* A grader tree this process cannot see (say, under a /tmp the supervisor covered) is still outside the
+	 * sandbox: refused, not merely missing.  A missing directory inside scratch is just missing. */
+	assert_runs("import errno\n"
+		    "try:\n"
+		    "    open('/nonexistent-grade-tree/rubrics/refcount.yaml')\n"
+		    "except PermissionError as e:\n"
+		    "    assert e.errno == errno.EACCES, e\n"
+		    "else:\n"
+		    "    raise AssertionError('read through a missing directory')\n"
+		    "for path, mode in (('no/such/dir.txt', 'r'), ('no/such/dir.txt', 'w')):\n"
+		    "    try:\n"
+		    "        open(path, mode)\n"
+		    "    except FileNotFoundError:\n"
+		    "        pass\n");
+	n = audit_violations(&v, NULL);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(v[0].detail, "/nonexistent-grade-tree/rubrics/refcount.yaml (read)");
+}
+
 Test(audit, listing_and_deleting_outside_are_refused)
 {
 	arm();
