@@ -406,37 +406,19 @@ done:
 
 int pyhost_setup_stdio(void)
 {
-	PyObject *in = NULL, *out = NULL, *err = NULL;
-	int rc = -1;
-	PyObject *io = NULL;
-	if (ready_streams[0]) {
-		in = Py_NewRef(ready_streams[0]);
-		out = Py_NewRef(ready_streams[1]);
-		err = Py_NewRef(ready_streams[2]);
-	} else {
-		io = PyImport_ImportModule("io"); /* new */
-		if (!io)
-			goto done;
-		in = open_stream(io, 0, "r", -1);   /* new */
-		out = open_stream(io, 1, "w", 1);   /* new: line buffered */
-		err = open_stream(io, 2, "w", 1);   /* new */
-	}
+	/* The streams pyhost_start() made (prepare_stdio): it fails without them. */
+	PyObject *in = ready_streams[0], *out = ready_streams[1], *err = ready_streams[2]; /* borrowed */
 	if (!in || !out || !err)
-		goto done;
+		return -1;
 	if (PySys_SetObject("stdin", in) < 0 || PySys_SetObject("stdout", out) < 0 ||
 	    PySys_SetObject("stderr", err) < 0 || PySys_SetObject("__stdout__", out) < 0 ||
-	    PySys_SetObject("__stderr__", err) < 0 || PySys_SetObject("__stdin__", in) < 0)
-		goto done;
+	    PySys_SetObject("__stderr__", err) < 0 || PySys_SetObject("__stdin__", in) < 0) {
+		PyErr_Clear();
+		return -1;
+	}
 	Py_XSETREF(saved_stdout, Py_NewRef(out));
 	Py_XSETREF(saved_stderr, Py_NewRef(err));
-	rc = 0;
-done:
-	PyErr_Clear();
-	Py_XDECREF(io);
-	Py_XDECREF(in);
-	Py_XDECREF(out);
-	Py_XDECREF(err);
-	return rc;
+	return 0;
 }
 
 void pyhost_flush_stdio(void)

@@ -63,9 +63,11 @@ PyObject *pyhost_compile(const char *source, size_t len, const char *filename, j
 PyObject *pyhost_exec_module(const char *name, PyObject *code, const char *filename,
 			     struct py_exception *exc);
 
-/* Replaces sys.stdin/stdout/stderr with fresh text streams on fds 0/1/2
- * (stdout and stderr write through).  The grader keeps its own references,
- * so pyhost_flush_stdio() works whatever the student does to sys. */
+/* In a check child: sets sys.stdin/stdout/stderr to the text streams on
+ * fds 0/1/2 that pyhost_start() made once (stdout and stderr line
+ * buffered, never written in the zygote).  The grader keeps its own
+ * references, so pyhost_flush_stdio() works whatever the student does to
+ * sys.  Returns 0, or -1. */
 int pyhost_setup_stdio(void);
 void pyhost_flush_stdio(void);
 

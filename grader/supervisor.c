@@ -32,9 +32,7 @@
 static struct compiled_module *modules;   /* the current exercise's files */
 static size_t n_modules;
 static struct scratch scratch = SCRATCH_INIT;   /* the submission, and the copy the checks see */
-static const char *scratch_dir;          /* scratch.dir while an exercise runs */
 static struct sandbox_layers layers;      /* what this supervisor can apply */
-static const char *const *read_paths;     /* read-only paths for every check */
 static struct sandbox_policy policy;
 
 static int send_json(int fd, json_t *msg)
@@ -180,7 +178,7 @@ static void abort_handler(int sig)
 _Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res, int p_req)
 {
 	static char fatal[256];
-	struct harness_io io = { .stdout_call_fd = 3, .result_fd = 4, .request_fd = 5, .module_dir = scratch_dir };
+	struct harness_io io = { .stdout_call_fd = 3, .result_fd = 4, .request_fd = 5, .module_dir = policy.scratch_dir };
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p_import, 1) < 0 || dup2(p_err, 2) < 0)
 		_exit(3);
@@ -206,7 +204,7 @@ _Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res,
 		for (int i = 0; i < SANDBOX_NLAYERS; i++)
 			if (applied.on[i])
 				json_array_append_new(io.sandbox, json_string(sandbox_layer_name((enum sandbox_layer)i)));
-		struct audit_policy ap = { .scratch_dir = scratch_dir, .read_paths = read_paths,
+		struct audit_policy ap = { .scratch_dir = policy.scratch_dir, .read_paths = policy.read_paths,
 					   .allow_threads = policy.allow_threads, .result_fd = 4,
 					   .resolved = true };
 		if (audit_arm(&ap) < 0) {
@@ -579,7 +577,7 @@ static json_t *begin_exercise(const json_t *msg, const char *open_error, char **
 	child_stop(NULL, NULL);
 	free(*unusable);
 	*unusable = NULL;
-	scratch_dir = NULL;
+	policy.scratch_dir = NULL;
 	json_t *report = json_array();
 	json_t *compiled = json_pack("{s:s, s:o}", "op", "compiled", "files", report);
 	if (open_error) {
@@ -588,8 +586,7 @@ static json_t *begin_exercise(const json_t *msg, const char *open_error, char **
 		compile_files(json_object_get(msg, "files"), report);
 		if (scratch_fresh_copy(&scratch, err, sizeof(err)) < 0)
 			*unusable = xstrdup(err);
-		scratch_dir = scratch.dir;
-		policy.scratch_dir = scratch_dir;
+		policy.scratch_dir = scratch.dir;
 	}
 	if (*unusable)
 		json_object_set_new(compiled, "scratch_error", json_string(*unusable));
@@ -604,10 +601,9 @@ _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_l
 	bool in_exercise = false;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
-	read_paths = paths;
 	layers = *probed;
 	policy = *supervisor_policy_template();
-	policy.read_paths = read_paths;
+	policy.read_paths = paths;
 	const char *open_error = NULL;
 	if (scratch_open(&scratch, json_string_value(json_object_get(job, "dir")), err, sizeof(err)) < 0)
 		open_error = err;

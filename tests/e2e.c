@@ -1,6 +1,7 @@
 #include "e2e.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,35 @@
 #include "buf.h"
 #include "rubric.h"
 #include "util.h"
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct corpus_case *)a)->name, ((const struct corpus_case *)b)->name);
+}
+
+struct corpus_case *corpus_cases(const char *subdir, size_t *n)
+{
+	const char *root = getenv("GRADE_TEST_DATA");
+	char *dir = xasprintf("%s/%s", root ? root : ".", subdir);
+	DIR *d = opendir(dir);
+	size_t cap = 256;
+	struct corpus_case *cases = cr_malloc(cap * sizeof(*cases));
+	struct dirent *e;
+	*n = 0;
+	while (d && (e = readdir(d)) && *n < cap) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *exp = xasprintf("%s/%s/expected.json", dir, e->d_name);
+		if (access(exp, R_OK) == 0)
+			snprintf(cases[(*n)++].name, sizeof(cases[0].name), "%.127s", e->d_name);
+		free(exp);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	qsort(cases, *n, sizeof(*cases), by_name);
+	return cases;
+}
 
 char *test_data(const char *rel)
 {

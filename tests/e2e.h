@@ -25,4 +25,14 @@ void expect_for_version(json_t *expected, int major, int minor, const char *name
 /* $GRADE_TEST_DATA/rel, a new string. */
 char *test_data(const char *rel);
 
+/* A corpus case: the name of a directory holding an expected.json.  Inline
+ * (not a pointer): Criterion copies parameters into its worker processes. */
+struct corpus_case {
+	char name[128];
+};
+
+/* The cases under $GRADE_TEST_DATA/subdir, sorted by name, in memory from
+ * cr_malloc() for cr_make_param_array(); *n receives how many. */
+struct corpus_case *corpus_cases(const char *subdir, size_t *n);
+
 #endif

@@ -24,35 +24,10 @@
 
 TestSuite(e2e, .timeout = 120);
 
-struct corpus_case {
-	char name[128];
-};
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct corpus_case *)a)->name, ((const struct corpus_case *)b)->name);
-}
-
 ParameterizedTestParameters(e2e, corpus)
 {
-	const char *root = getenv("GRADE_TEST_DATA");
-	char *dir = xasprintf("%s/submissions", root ? root : ".");
-	DIR *d = opendir(dir);
-	size_t n = 0, cap = 256;
-	struct corpus_case *cases = cr_malloc(cap * sizeof(*cases));
-	struct dirent *e;
-	while (d && (e = readdir(d)) && n < cap) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *exp = xasprintf("%s/%s/expected.json", dir, e->d_name);
-		if (access(exp, R_OK) == 0)
-			snprintf(cases[n++].name, sizeof(cases[0].name), "%.127s", e->d_name);
-		free(exp);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-	qsort(cases, n, sizeof(*cases), by_name);
+	size_t n = 0;
+	struct corpus_case *cases = corpus_cases("submissions", &n);
 	return cr_make_param_array(struct corpus_case, cases, n);
 }
 

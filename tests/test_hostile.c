@@ -58,36 +58,11 @@ TestSuite(hostile, .timeout = 300);
 /* Output is capped per check: a report this large means a flood got through. */
 #define REPORT_MAX ((size_t)4 << 20)
 
-struct hostile_case {
-	char name[128];
-};
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct hostile_case *)a)->name, ((const struct hostile_case *)b)->name);
-}
-
 ParameterizedTestParameters(hostile, corpus)
 {
-	const char *root = getenv("GRADE_TEST_DATA");
-	char *dir = xasprintf("%s/hostile", root ? root : ".");
-	DIR *d = opendir(dir);
-	size_t n = 0, cap = 256;
-	struct hostile_case *cases = cr_malloc(cap * sizeof(*cases));
-	struct dirent *e;
-	while (d && (e = readdir(d)) && n < cap) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *exp = xasprintf("%s/%s/expected.json", dir, e->d_name);
-		if (access(exp, R_OK) == 0)
-			snprintf(cases[n++].name, sizeof(cases[0].name), "%.127s", e->d_name);
-		free(exp);
-	}
-	if (d)
-		closedir(d);
-	free(dir);
-	qsort(cases, n, sizeof(*cases), by_name);
-	return cr_make_param_array(struct hostile_case, cases, n);
+	size_t n = 0;
+	struct corpus_case *cases = corpus_cases("hostile", &n);
+	return cr_make_param_array(struct corpus_case, cases, n);
 }
 
 /* ---- the temporary submission --------------------------------------------------------------------------- */
@@ -340,7 +315,7 @@ static void expect_other_exercises_intact(const char *name, const json_t *report
 
 /* ---- the test ------------------------------------------------------------------------------------------- */
 
-ParameterizedTest(struct hostile_case *hc, hostile, corpus)
+ParameterizedTest(struct corpus_case *hc, hostile, corpus)
 {
 	char *case_dir = test_data("hostile");
 	char *dir = xasprintf("%s/%s", case_dir, hc->name);

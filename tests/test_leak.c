@@ -212,8 +212,9 @@ static enum check_status balance(const char *name, char **msg)
 		mod = kindtest_module("counters", counters);
 	char fn[64];
 	snprintf(fn, sizeof(fn), "counters.%s", name);
-	json_t *spec = json_pack("{s:s, s:{s:s}, s:[i, i]}", "function", fn, "object", "$new", "list", "extra_refs", 0, 2);
-	return kindtest_grade(CHECK_REFCOUNT, mod, spec, json_pack("{s:s}", "compare", "balance"), msg, NULL);
+	json_t *spec = json_pack("{s:s, s:{s:s}, s:[i, i], s:s}", "function", fn, "object", "$new", "list", "extra_refs", 0,
+				 2, "compare", "balance");
+	return kindtest_grade(CHECK_REFCOUNT, mod, spec, json_object(), msg, NULL);
 }
 
 Test(leak, balance_of_a_correct_count_refs)
