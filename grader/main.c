@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <git2.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "diag.h"
 #include "doctor.h"
@@ -52,6 +54,8 @@ static const char usage_text[] =
 	"                          rubrics shipped with grade\n"
 	"  -f, --format FORMAT     text (default) or json\n"
 	"  -o, --output FILE       write the report to FILE instead of standard output\n"
+	"  -j, --jobs N            grade N submissions at a time (default: one per CPU);\n"
+	"                          reports still come out in the order given\n"
 	"      --instructor        show hidden checks' details\n"
 	"      --color WHEN        auto (default: on a terminal, unless NO_COLOR is set),\n"
 	"                          always or never\n"
@@ -195,30 +199,94 @@ static char *format_report(const struct grade_result *g, const char *format, boo
 	return mem;
 }
 
+/* What every lane needs to grade and format a submission. */
+struct grading {
+	char **submissions;
+	const struct rubric *rubric;
+	const struct sandbox_layers *layers;
+	const char *format;
+	bool instructor, color, one_line;
+	struct worker worker;      /* the lane's own */
+	struct buf *all;           /* --output: the reports so far (parent) */
+	bool unreadable, internal; /* seen by the parent */
+};
+
+static int lane_start(void *ctx, char *err, size_t errlen)
+{
+	struct grading *gr = ctx;
+	return worker_start(&gr->worker, err, errlen);
+}
+
+static void lane_stop(void *ctx)
+{
+	struct grading *gr = ctx;
+	worker_stop(&gr->worker);
+}
+
+static void grade_one(void *ctx, size_t index, struct batch_output *out)
+{
+	struct grading *gr = ctx;
+	struct grade_result g;
+	char err[512] = "";
+	if (grade_submission(&gr->worker, gr->rubric, gr->submissions[index], &g, err, sizeof(err)) < 0) {
+		/* One unreadable submission does not stop the others. */
+		out->error = xstrdup(err);
+		out->unreadable = true;
+	} else {
+		g.sandbox = *gr->layers;
+		g.sandbox_known = true;
+		out->text = format_report(&g, gr->format, gr->instructor, gr->color, gr->one_line);
+		if (!out->text) {
+			out->error = xasprintf("cannot format the report of '%s'", gr->submissions[index]);
+			out->internal = true;
+		}
+	}
+	grade_result_release(&g);
+}
+
+static int emit_one(void *ctx, size_t index, const struct batch_output *out)
+{
+	struct grading *gr = ctx;
+	if (out->error && out->internal && !out->text)
+		fprintf(stderr, "grade: %s: %s\n", gr->submissions[index], out->error);
+	else if (out->error)
+		fprintf(stderr, "grade: %s\n", out->error);
+	gr->unreadable |= out->unreadable;
+	gr->internal |= out->internal;
+	if (!out->text)
+		return 0;
+	if (gr->all) {
+		buf_puts(gr->all, out->text);
+		return 0;
+	}
+	return fputs(out->text, stdout) < 0 || fflush(stdout) != 0 ? -1 : 0;
+}
+
 static int cmd_grade(char **submissions, int n_submissions, const char *rubric_path, const char *format,
-		     const char *output, bool instructor, const char *color)
+		     const char *output, bool instructor, const char *color, unsigned jobs)
 {
 	int status = EXIT_INTERNAL;
 	char *default_path = NULL;
 	struct rubric r = RUBRIC_INIT;
 	struct diag_list diags = DIAG_LIST_INIT;
-	struct worker w = WORKER_INIT;
 	char err[512] = "";
 	struct buf all = BUF_INIT((size_t)1 << 40);
 	struct sandbox_layers layers;
-	bool color_on = !output && use_color(color, stdout);
-	bool unreadable = false;
+	static const struct batch_ops ops = {
+		.lane_start = lane_start, .grade = grade_one, .lane_stop = lane_stop, .emit = emit_one,
+	};
+	struct grading gr = {
+		.submissions = submissions, .rubric = &r, .layers = &layers, .format = format,
+		.instructor = instructor, .color = !output && use_color(color, stdout),
+		.one_line = n_submissions > 1, .worker = WORKER_INIT, .all = output ? &all : NULL,
+	};
 
+	/* A grading process that dies must not take this one with it. */
+	signal(SIGPIPE, SIG_IGN);
 	/* The same probe as the zygote's: say once, before any check runs,
 	 * which layers this host cannot give them. */
 	sandbox_probe(&layers);
 	doctor_warn_degraded(&layers, stderr);
-	/* Start the interpreter before loading the rubric (it is a fresh
-	 * process anyway: nothing of ours is inherited). */
-	if (worker_start(&w, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grade: %s\n", err);
-		goto done;
-	}
 	if (!rubric_path) {
 		rubric_path = default_path = default_rubrics();
 		if (!rubric_path) {
@@ -231,39 +299,19 @@ static int cmd_grade(char **submissions, int n_submissions, const char *rubric_p
 		status = EXIT_RUBRIC;
 		goto done;
 	}
-	for (int i = 0; i < n_submissions; i++) {
-		struct grade_result g;
-		if (grade_submission(&w, &r, submissions[i], &g, err, sizeof(err)) < 0) {
-			/* One unreadable submission does not stop the others. */
-			fprintf(stderr, "grade: %s\n", err);
-			grade_result_release(&g);
-			unreadable = true;
-			continue;
-		}
-		g.sandbox = layers;
-		g.sandbox_known = true;
-		char *text = format_report(&g, format, instructor, color_on, n_submissions > 1);
-		grade_result_release(&g);
-		if (!text) {
-			fprintf(stderr, "grade: cannot format the report\n");
-			goto done;
-		}
-		if (output) {
-			buf_puts(&all, text);
-		} else if (fputs(text, stdout) < 0 || fflush(stdout) != 0) {
-			free(text);
-			goto done;
-		}
-		free(text);
+	if (!jobs)
+		jobs = batch_default_jobs();
+	if (batch_run((size_t)n_submissions, jobs, &ops, &gr, err, sizeof(err)) < 0) {
+		fprintf(stderr, "grade: %s\n", err);
+		goto done;
 	}
 	if (output && write_report_file(output, all.data ? all.data : "") < 0) {
 		fprintf(stderr, "grade: cannot write '%s': %s\n", output, strerror(errno));
 		goto done;
 	}
-	status = unreadable ? EXIT_SUBMISSION : EXIT_GRADED;
+	status = gr.internal ? EXIT_INTERNAL : gr.unreadable ? EXIT_SUBMISSION : EXIT_GRADED;
 done:
 	buf_release(&all);
-	worker_stop(&w);
 	rubric_release(&r);
 	diag_list_release(&diags);
 	free(default_path);
@@ -296,6 +344,7 @@ int main(int argc, char **argv)
 		{ "rubric", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "instructor", no_argument, NULL, 'I' },
 		{ "color", required_argument, NULL, 'C' },
 		{ "version", no_argument, NULL, 'V' },
@@ -304,12 +353,22 @@ int main(int argc, char **argv)
 	};
 	const char *rubric = NULL, *format = "text", *output = NULL, *color = "auto";
 	bool instructor = false;
+	unsigned jobs = 0;
 	int opt;
-	while ((opt = getopt_long(argc, argv, "r:f:o:Vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "r:f:o:j:Vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': rubric = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
+		case 'j': {
+			char *end = NULL;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno || !*optarg || *end || v < 1 || v > 1024 || *optarg == '-')
+				return usage_error("--jobs takes a number from 1 to 1024, not '%s'", optarg);
+			jobs = (unsigned)v;
+			break;
+		}
 		case 'I': instructor = true; break;
 		case 'C': color = optarg; break;
 		case 'V': print_version(); return EXIT_GRADED;
@@ -323,5 +382,5 @@ int main(int argc, char **argv)
 		return usage_error("--color takes auto, always or never, not '%s'", color);
 	if (optind >= argc)
 		return usage_error("%s", "missing SUBMISSION_DIR");
-	return cmd_grade(argv + optind, argc - optind, rubric, format, output, instructor, color);
+	return cmd_grade(argv + optind, argc - optind, rubric, format, output, instructor, color, jobs);
 }

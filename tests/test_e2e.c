@@ -146,13 +146,31 @@ Test(e2e, missing_submission_exits_4)
 	run_result_release(&r);
 }
 
+static json_t *reports_by_submission(const char *out);
+
+Test(e2e, one_unreadable_submission_in_a_batch_costs_only_itself)
+{
+	const char *args[] = { "-f", "json", "-j", "2", "-r", "../rubrics/refcount.yaml", "submissions/refcount-correct",
+			       "no/such/dir", "submissions/refcount-subtracts-two", NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_expect_eq(r.status, 4, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "cannot open submission 'no/such/dir'") != NULL, "%s", r.err);
+	json_t *reports = reports_by_submission(r.out);
+	cr_expect_eq(json_object_size(reports), 2, "%s", r.out);
+	json_decref(reports);
+	run_result_release(&r);
+}
+
 Test(e2e, usage_errors_exit_2)
 {
 	const char *none[] = { NULL };
 	const char *bad_format[] = { "--format", "xml", "submissions/refcount-correct", NULL };
 	const char *bad_opt[] = { "--frobnicate", NULL };
-	const char *const *cases[] = { none, bad_format, bad_opt };
-	for (size_t i = 0; i < 3; i++) {
+	const char *no_jobs[] = { "-j", "0", "submissions/refcount-correct", NULL };
+	const char *bad_jobs[] = { "--jobs", "many", "submissions/refcount-correct", NULL };
+	const char *const *cases[] = { none, bad_format, bad_opt, no_jobs, bad_jobs };
+	for (size_t i = 0; i < 5; i++) {
 		struct run_result r;
 		run_grade(&r, cases[i]);
 		cr_expect_eq(r.status, 2, "case %zu: exit %d", i, r.status);
@@ -288,8 +306,9 @@ static json_t *reports_by_submission(const char *out)
 
 /*
  * The same submission graded twice gives the same report, times aside: the full course, on submissions that
- * pass, fail in several ways, print and crash, graded once in one order and once in the reverse order (so
- * that nothing a submission leaves in the warm interpreter reaches the next one either).
+ * pass, fail in several ways, print and crash, graded once in one order on one lane and once in the reverse
+ * order on three lanes (so that nothing a submission leaves in the warm interpreter reaches the next one
+ * either, and lanes change nothing but the time).  Reports come out in the order given.
  */
 Test(e2e, same_submission_same_report, .timeout = 240)
 {
@@ -299,10 +318,10 @@ Test(e2e, same_submission_same_report, .timeout = 240)
 		"submissions/memprof-correct", "submissions/memprof-no-finally",
 	};
 	enum { N = sizeof(subs) / sizeof(subs[0]) };
-	const char *forward[N + 3] = { "-f", "json" }, *backward[N + 3] = { "-f", "json" };
+	const char *forward[N + 5] = { "-f", "json", "-j", "1" }, *backward[N + 5] = { "-f", "json", "-j", "3" };
 	for (size_t i = 0; i < N; i++) {
-		forward[2 + i] = subs[i];
-		backward[2 + i] = subs[N - 1 - i];
+		forward[4 + i] = subs[i];
+		backward[4 + i] = subs[N - 1 - i];
 	}
 	struct run_result r1, r2;
 	run_grade(&r1, forward);
@@ -311,6 +330,17 @@ Test(e2e, same_submission_same_report, .timeout = 240)
 	cr_assert_eq(r2.status, 0, "%s", r2.err);
 	json_t *a = reports_by_submission(r1.out), *b = reports_by_submission(r2.out);
 	cr_expect_eq(json_object_size(a), N);
+	/* In the order given, whichever lane finished first. */
+	const char *line = r2.out;
+	for (size_t i = 0; i < N && line; i++) {
+		json_t *rep = json_loads(line, JSON_DISABLE_EOF_CHECK, NULL);
+		const char *sub = json_string_value(json_object_get(rep, "submission"));
+		cr_expect(sub && strstr(sub, subs[N - 1 - i]), "report %zu is for %s, not %s", i, sub ? sub : "?",
+			  subs[N - 1 - i]);
+		json_decref(rep);
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
 	for (size_t i = 0; i < N; i++) {
 		json_t *ra = json_object_get(a, subs[i]), *rb = json_object_get(b, subs[i]);
 		cr_assert(ra && rb, "%s: no report", subs[i]);
