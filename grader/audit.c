@@ -689,25 +689,38 @@ int audit_install(void)
 }
 
 /* Deletes refused modules from sys.modules, so that importing them raises the import event again. */
+/* Reads sys.modules without writing to it (no new references, no list): a check child calls this after the
+ * zygote purged, and a pass that finds nothing must not copy the heap's pages. */
 static int purge_modules(void)
 {
 	PyObject *modules = PyImport_GetModuleDict();	/* borrowed */
-	PyObject *keys = PyDict_Keys(modules);	/* new */
-	int rc = 0;
-	if (!keys)
-		return -1;
-	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(keys) && rc == 0; i++) {
-		PyObject *key = PyList_GET_ITEM(keys, i);	/* borrowed */
+	PyObject *key, *value;	/* borrowed */
+	PyObject *doomed[64];	/* borrowed until deleted: sys.modules holds them */
+	Py_ssize_t pos = 0;
+	size_t n = 0;
+	bool more = false;
+	while (PyDict_Next(modules, &pos, &key, &value)) {
 		const char *name = PyUnicode_Check(key) ? PyUnicode_AsUTF8(key) : NULL;
 		if (!name) {
 			PyErr_Clear();
 			continue;
 		}
-		if (refused_module(name))
-			rc = PyDict_DelItem(modules, key);
+		if (!refused_module(name))
+			continue;
+		if (n == ARRAY_SIZE(doomed)) {
+			more = true;
+			break;
+		}
+		doomed[n++] = key;
 	}
-	Py_DECREF(keys);
-	return rc;
+	for (size_t i = 0; i < n; i++) {
+		Py_INCREF(doomed[i]);
+		int rc = PyDict_DelItem(modules, doomed[i]);
+		Py_DECREF(doomed[i]);
+		if (rc < 0)
+			return -1;
+	}
+	return more ? purge_modules() : 0;
 }
 
 /* sys.dont_write_bytecode, sys.pycache_prefix, and TMPDIR so that tempfile does not probe /tmp first. */
@@ -787,6 +800,22 @@ int audit_prepare(void)
 	return trusted_code_maker ? 0 : -1;
 }
 
+/* The scratch directory set_interpreter_state() last prepared this interpreter for ("" none). */
+static char preset_scratch[PATH_MAX];
+
+int audit_preset(const char *scratch_dir)
+{
+	preset_scratch[0] = '\0';
+	if (strlen(scratch_dir) >= sizeof(preset_scratch)) {
+		PyErr_SetString(PyExc_ValueError, "scratch path too long");
+		return -1;
+	}
+	if (purge_modules() < 0 || set_interpreter_state(scratch_dir) < 0)
+		return -1;
+	snprintf(preset_scratch, sizeof(preset_scratch), "%s", scratch_dir);
+	return 0;
+}
+
 int audit_arm(const struct audit_policy *p)
 {
 	size_t n = 0;
@@ -808,7 +837,10 @@ int audit_arm(const struct audit_policy *p)
 	policy.n_read = n;
 	policy.allow_threads = p->allow_threads;
 	policy.result_fd = p->result_fd;
-	if (purge_modules() < 0 || set_interpreter_state(policy.scratch) < 0)
+	if (purge_modules() < 0)
+		return -1;
+	/* A forked child runs nothing between the zygote's preset and this. */
+	if (strcmp(preset_scratch, policy.scratch) != 0 && set_interpreter_state(policy.scratch) < 0)
 		return -1;
 	if (audit_prepare() < 0)
 		return -1;

@@ -52,6 +52,14 @@ int audit_install(void);
  */
 int audit_prepare(void);
 
+/*
+ * What audit_arm() does to the interpreter for a scratch directory (refused modules out of sys.modules,
+ * sys.dont_write_bytecode, sys.pycache_prefix, TMPDIR), done once in the zygote for the path every check child
+ * will have (SCRATCH_TMPFS_DIR): a child armed for the same path then only checks sys.modules, which dirties no
+ * page of the shared heap.  Needs the GIL.  Returns 0, or -1 with a Python exception set.
+ */
+int audit_preset(const char *scratch_dir);
+
 struct audit_policy {
 	const char *scratch_dir;	/* read-write; the cwd */
 	const char *const *read_paths;	/* NULL-terminated; readable (directories: everything beneath) */
@@ -67,7 +75,9 @@ struct audit_policy {
  *   - removes ctypes and the other refused modules from sys.modules, so that importing them raises the import
  *     event again (the zygote must not keep references to them elsewhere, e.g. by importing
  *     multiprocessing.sharedctypes);
- *   - sets sys.dont_write_bytecode and points sys.pycache_prefix at a path that cannot exist (see above).
+ *   - sets sys.dont_write_bytecode and points sys.pycache_prefix at a path that cannot exist (see above);
+ *   - points TMPDIR (and tempfile) at the scratch directory;
+ * the last three only when audit_preset() did not do them for the same (canonical) path.
  * Clears earlier violations.  Returns 0, or -1 with a Python exception set.
  */
 int audit_arm(const struct audit_policy *p);

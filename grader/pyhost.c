@@ -410,6 +410,13 @@ int pyhost_setup_stdio(void)
 	PyObject *in = ready_streams[0], *out = ready_streams[1], *err = ready_streams[2]; /* borrowed */
 	if (!in || !out || !err)
 		return -1;
+	/* Set in the zygote already (the usual case): then nothing is
+	 * written, and no page of the shared heap is copied. */
+	if (saved_stdout == out && saved_stderr == err && PySys_GetObject("stdin") == in &&
+	    PySys_GetObject("stdout") == out && PySys_GetObject("stderr") == err &&
+	    PySys_GetObject("__stdin__") == in && PySys_GetObject("__stdout__") == out &&
+	    PySys_GetObject("__stderr__") == err)
+		return 0;
 	if (PySys_SetObject("stdin", in) < 0 || PySys_SetObject("stdout", out) < 0 ||
 	    PySys_SetObject("stderr", err) < 0 || PySys_SetObject("__stdout__", out) < 0 ||
 	    PySys_SetObject("__stderr__", err) < 0 || PySys_SetObject("__stdin__", in) < 0) {

@@ -151,15 +151,21 @@ int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen)
 	s->dir = NULL;
 	char *dir;
 	if (s->on_tmpfs) {
-		dir = xasprintf("%s-%u", SCRATCH_TMPFS_DIR, ++s->seq);
+		/* The same path for every copy: the zygote has pointed the check
+		 * children's TMPDIR there once for all (audit_preset()). */
+		dir = xstrdup(SCRATCH_TMPFS_DIR);
 		if (mkdir(dir, 0700) < 0) {
 			snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 			free(dir);
 			return -1;
 		}
 	} else {
+		/* Without the tmpfs, the TMPDIR the zygote set for check children
+		 * (SCRATCH_TMPFS_DIR) does not exist here. */
 		const char *tmp = getenv("TMPDIR");
-		dir = xasprintf("%s/grade-scratch-XXXXXX", tmp && *tmp == '/' ? tmp : "/tmp");
+		if (!tmp || *tmp != '/' || !strcmp(tmp, SCRATCH_TMPFS_DIR))
+			tmp = "/tmp";
+		dir = xasprintf("%s/grade-scratch-XXXXXX", tmp);
 		if (!mkdtemp(dir)) {
 			snprintf(err, errlen, "cannot create a scratch directory: %s", strerror(errno));
 			free(dir);

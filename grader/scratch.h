@@ -23,16 +23,16 @@
 /* The private tmpfs: what student code may write there, all files included. */
 #define SCRATCH_FS_BYTES ((size_t)96 << 20)
 #define SCRATCH_FS_FILES 4096
+/* Every copy on the private tmpfs has this path (one at a time). */
 #define SCRATCH_TMPFS_DIR "/tmp/submission"
 
 struct scratch {
 	int src_fd;       /* the submission directory, opened once */
 	bool on_tmpfs;    /* copies go to the private tmpfs (else under $TMPDIR) */
-	unsigned seq;
 	char *dir;        /* the current copy (absolute), or NULL */
 };
 
-#define SCRATCH_INIT { -1, false, 0, NULL }
+#define SCRATCH_INIT { -1, false, NULL }
 
 /* Opens the submission directory, then, in a new mount namespace of the
  * calling process, mounts a private tmpfs over /tmp (bounded by
@@ -43,7 +43,9 @@ struct scratch {
  * the process's view of /tmp.  Returns 0, or -1 with a message in err. */
 int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_t errlen);
 
-/* Replaces the current copy (if any) with a fresh one in s->dir.  Returns 0,
+/* Replaces the current copy (if any) with a fresh one in s->dir (on the
+ * tmpfs, always SCRATCH_TMPFS_DIR: no check child of the previous copy may
+ * be alive).  Returns 0,
  * or -1 with a message in err (too many files, too large...). */
 int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen);
 

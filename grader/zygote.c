@@ -13,6 +13,7 @@
 #include "proto.h"
 #include "pyhost.h"
 #include "sandbox.h"
+#include "scratch.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -37,6 +38,11 @@ int zygote_main(int fd)
 		json_decref(msg);
 		return 1;
 	}
+	/* What every check child would otherwise do to the shared heap: the
+	 * interpreter state for the scratch path they all get, and the
+	 * prepared sys.stdout; a child that finds them done writes nothing. */
+	if (audit_preset(SCRATCH_TMPFS_DIR) < 0 || pyhost_setup_stdio() < 0)
+		PyErr_Clear(); /* then each child does it */
 	/* Once per run: which isolation layers this host allows, and the
 	 * read-only paths of every check (Python's own and the system's). */
 	struct sandbox_layers probed;

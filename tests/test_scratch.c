@@ -97,11 +97,20 @@ static char *copy_and_list(const char *submission)
 		fprintf(out, "ok\n");
 		for (size_t i = 0; i < n; i++)
 			fprintf(out, "%s\n", lines[i]);
-		/* A second copy replaces the first, with the same files. */
+		/* A second copy replaces the first, with the same files: what a
+		 * check wrote into the first (on the tmpfs, at the same path) is
+		 * gone. */
 		char *first = xstrdup(dir);
+		char *leftover = xasprintf("%s/written-by-a-check.txt", first);
+		FILE *lf = fopen(leftover, "w");
+		if (lf)
+			fclose(lf);
 		struct stat st;
-		if (scratch_fresh_copy(&sc, err, sizeof(err)) < 0 || stat(first, &st) == 0 || stat(sc.dir, &st) < 0)
+		if (scratch_fresh_copy(&sc, err, sizeof(err)) < 0 || stat(leftover, &st) == 0 || stat(sc.dir, &st) < 0)
 			fprintf(out, "second copy wrong\n");
+		if (strcmp(first, sc.dir) != 0 && stat(first, &st) == 0)
+			fprintf(out, "first copy left behind\n");
+		free(leftover);
 		char *again = NULL;
 		mem = open_memstream(&again, &len);
 		list_tree(sc.dir, "", mem);
