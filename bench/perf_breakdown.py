@@ -171,7 +171,7 @@ def main():
         tmp = tempfile.mkdtemp(prefix="grade-perf-")
         data = os.path.join(tmp, "perf.data")
         subprocess.run(["perf", "record", "-q", "-o", data, "-F", str(a.freq), "-g", "--",
-                        a.grade, "-f", "json", "-r", a.rubric, *a.subs],
+                        a.grade, "-j", "1", "-f", "json", "-r", a.rubric, *a.subs],
                        stdout=subprocess.DEVNULL, check=True)
     root, parent, forks, exits, execs, samples = parse(data)
     role = roles(root, parent)
