@@ -60,32 +60,6 @@ static uint64_t get_u64(const unsigned char *p)
 	return v;
 }
 
-/* A proto.h frame, sent without SIGPIPE: a lane may be gone (the parent
- * learns it from poll), and the parent need not ignore the signal. */
-static int send_frame(int fd, const void *data, size_t len)
-{
-	unsigned char *frame = xmalloc(len + 4);
-	frame[0] = (unsigned char)(len >> 24);
-	frame[1] = (unsigned char)(len >> 16);
-	frame[2] = (unsigned char)(len >> 8);
-	frame[3] = (unsigned char)len;
-	memcpy(frame + 4, data, len);
-	size_t off = 0;
-	int rc = 0;
-	while (off < len + 4) {
-		ssize_t n = send(fd, frame + off, len + 4 - off, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = -1;
-			break;
-		}
-		off += (size_t)n;
-	}
-	free(frame);
-	return rc;
-}
-
 static int send_output(int fd, uint64_t index, unsigned flags, const char *text, const char *error)
 {
 	size_t tl = text ? strlen(text) : 0, el = error ? strlen(error) : 0;
@@ -103,7 +77,7 @@ static int send_output(int fd, uint64_t index, unsigned flags, const char *text,
 		memcpy(msg + HEADER_BYTES, text, tl);
 	if (el)
 		memcpy(msg + HEADER_BYTES + tl, error, el);
-	int rc = send_frame(fd, msg, len);
+	int rc = proto_send_raw(fd, msg, len);
 	free(msg);
 	return rc;
 }
@@ -260,7 +234,7 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 				continue;
 			unsigned char req[8];
 			put_u64(req, next);
-			if (send_frame(l->fd, req, sizeof(req)) == 0)
+			if (proto_send_raw(l->fd, req, sizeof(req)) == 0)
 				l->busy = (long)next++;
 			/* else: it is dying; the poll below sees it go. */
 		}

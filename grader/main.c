@@ -281,7 +281,8 @@ static int cmd_grade(char **submissions, int n_submissions, const char *rubric_p
 		.one_line = n_submissions > 1, .worker = WORKER_INIT, .all = output ? &all : NULL,
 	};
 
-	/* A grading process that dies must not take this one with it. */
+	/* Channels to other processes send without SIGPIPE (proto.h); this
+	 * covers standard output closed under us, which is reported instead. */
 	signal(SIGPIPE, SIG_IGN);
 	/* The same probe as the zygote's: say once, before any check runs,
 	 * which layers this host cannot give them. */

@@ -25,6 +25,8 @@ enum {
 /* Writes all of data, retrying on EINTR and short writes. */
 int write_all(int fd, const void *data, size_t len);
 
+/* Sends one frame; on a socket without raising SIGPIPE (a closed peer is
+ * PROTO_ERROR with errno EPIPE). */
 int proto_send_raw(int fd, const void *data, size_t len);
 /* Sends msg as compact JSON; msg stays owned by the caller. */
 int proto_send(int fd, const json_t *msg);

@@ -160,12 +160,9 @@ int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen)
 			return -1;
 		}
 	} else {
-		/* Without the tmpfs, the TMPDIR the zygote set for check children
-		 * (SCRATCH_TMPFS_DIR) does not exist here. */
-		const char *tmp = getenv("TMPDIR");
-		if (!tmp || *tmp != '/' || !strcmp(tmp, SCRATCH_TMPFS_DIR))
-			tmp = "/tmp";
-		dir = xasprintf("%s/grade-scratch-XXXXXX", tmp);
+		/* Under /tmp itself: the zygote's environment is empty but for the
+		 * TMPDIR it set for check children, which names the tmpfs copy. */
+		dir = xstrdup("/tmp/grade-scratch-XXXXXX");
 		if (!mkdtemp(dir)) {
 			snprintf(err, errlen, "cannot create a scratch directory: %s", strerror(errno));
 			free(dir);

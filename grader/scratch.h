@@ -28,7 +28,7 @@
 
 struct scratch {
 	int src_fd;       /* the submission directory, opened once */
-	bool on_tmpfs;    /* copies go to the private tmpfs (else under $TMPDIR) */
+	bool on_tmpfs;    /* copies go to the private tmpfs (else under /tmp) */
 	char *dir;        /* the current copy (absolute), or NULL */
 };
 
@@ -38,7 +38,7 @@ struct scratch {
  * calling process, mounts a private tmpfs over /tmp (bounded by
  * SCRATCH_FS_BYTES and SCRATCH_FS_FILES; in memory, where a disk-backed
  * /tmp can cost a millisecond per file created) for the copies.  Where the
- * host refuses mount namespaces, copies go under $TMPDIR (else /tmp)
+ * host refuses mount namespaces, copies go under /tmp
  * instead.  Call it in a process of its own (the supervisor): it changes
  * the process's view of /tmp.  Returns 0, or -1 with a message in err. */
 int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_t errlen);
