@@ -59,6 +59,46 @@ static int begin(struct exercise_run *run)
 	return 0;
 }
 
+/* Forgets what a decision wrote, for another one. */
+static void check_result_reset(struct check_result *cr)
+{
+	free(cr->message);
+	free(cr->feedback);
+	free(cr->output);
+	*cr = (struct check_result){ .check = cr->check, .max_score = cr->check->points };
+}
+
+/* Runs check 'c' in the supervisor's check child and decides it into
+ * 'cr'; -1 when the supervisor is gone (cr says so, and the checks that
+ * remain get a fresh one). */
+static int decide_in_child(struct exercise_run *run, const struct check *c, struct check_result *cr, bool fresh)
+{
+	json_t *result = NULL;
+	char err[256];
+	if (worker_check(run->w, run->ex, c, fresh, &result, err, sizeof(err)) == 0) {
+		if (run->trace) {
+			char *t = json_dumps(result, JSON_COMPACT);
+			fprintf(stderr, "trace: %s: %s\n", c->id, t ? t : "?");
+			free(t);
+		}
+		verdict_decide(c, result, cr);
+		cr->shared = json_is_true(json_object_get(result, "shared"));
+		json_decref(result);
+		return 0;
+	}
+	verdict_set(cr, STATUS_CRASH, "%s", err);
+	/* Start a fresh supervisor for the checks that remain (the old one is
+	 * gone, or killed now if it is stuck). */
+	worker_finish(run->w);
+	if (++run->restarts > MAX_RESTARTS) {
+		run->broken = true;
+		snprintf(run->broken_why, sizeof(run->broken_why), "too many crashes in this exercise");
+	} else {
+		begin(run);
+	}
+	return -1;
+}
+
 static void run_one(struct exercise_run *run, size_t i)
 {
 	const struct check *c = &run->ex->checks[i];
@@ -92,30 +132,15 @@ static void run_one(struct exercise_run *run, size_t i)
 		return;
 	}
 
-	json_t *result = NULL;
-	char err[256];
-	if (worker_check(run->w, run->ex, c, &result, err, sizeof(err)) == 0) {
-		if (run->trace) {
-			char *t = json_dumps(result, JSON_COMPACT);
-			fprintf(stderr, "trace: %s: %s\n", c->id, t ? t : "?");
-			free(t);
-		}
-		verdict_decide(c, result, cr);
-		json_decref(result);
-	} else {
-		verdict_set(cr, STATUS_CRASH, "%s", err);
-		/* Start a fresh supervisor for the checks that remain (the old
-		 * one is gone, or killed now if it is stuck). */
-		worker_finish(run->w);
-		if (++run->restarts > MAX_RESTARTS) {
-			run->broken = true;
-			snprintf(run->broken_why, sizeof(run->broken_why), "too many crashes in this exercise");
-		} else {
-			begin(run);
-		}
+	if (decide_in_child(run, c, cr, false) == 0 && cr->shared && cr->status != STATUS_PASS) {
+		/* What an earlier exercise left in the child may be the cause:
+		 * the answer of a child of this exercise alone stands. */
+		check_result_reset(cr);
+		decide_in_child(run, c, cr, true);
 	}
 	run->state[i] = 2;
 }
+
 
 static void grade_exercise(struct worker *w, const struct exercise *ex, const char *dir, struct exercise_result *res)
 {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -23,7 +24,14 @@ static struct {
 	json_t *observation;   /* what we send back for the current check */
 	json_t *imports;       /* module name -> its import observation, kept for later checks */
 	bool stdout_switched;  /* fd 1 now goes to the "call" pipe */
+	struct compiled_module *owned;   /* the modules a switch brought (== modules), or NULL */
+	PyObject *forgotten;   /* earlier exercises' modules, out of sys.modules but alive (new), or NULL */
+	struct stat call_pipe, import_pipe;   /* what fds 3 and 6 were when the child started */
 } H;
+
+/* The largest student file a switch may carry (the supervisor reads no more). */
+#define SWITCH_SOURCE_MAX (1u << 20)
+#define SWITCH_MODULES_MAX 64
 
 PyObject *harness_compiled(const char *module, const char **file)
 {
@@ -239,12 +247,143 @@ static bool read_exact(int fd, void *dst, size_t len)
 	return true;
 }
 
+/* ---- a new exercise in the same child ----------------------------------- */
+
+static void release_modules(struct compiled_module *mods, size_t n)
+{
+	for (size_t i = 0; mods && i < n; i++) {
+		free(mods[i].name);
+		free(mods[i].file);
+		Py_XDECREF(mods[i].code);
+		json_decref(mods[i].error);
+	}
+	free(mods);
+}
+
+static bool is_old_module(const char *name)
+{
+	for (size_t i = 0; i < H.n_modules; i++)
+		if (!strcmp(H.modules[i].name, name))
+			return true;
+	return false;
+}
+
+/*
+ * Takes the previous exercise's student modules out of sys.modules: those
+ * it named, and those imported from the scratch copy.  They are kept alive
+ * in H.forgotten, so that no student __del__ or weakref callback runs now,
+ * outside any check.  Only exact str keys are looked at: comparing others
+ * could call student code.
+ */
+static int forget_student_modules(void)
+{
+	PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
+	PyObject *doomed = PyList_New(0); /* new */
+	if (!H.forgotten)
+		H.forgotten = PyList_New(0); /* new, kept */
+	if (!doomed || !H.forgotten) {
+		Py_XDECREF(doomed);
+		return -1;
+	}
+	size_t dirlen = strlen(H.io->module_dir);
+	Py_ssize_t pos = 0;
+	PyObject *key, *value; /* borrowed */
+	int rc = 0;
+	while (rc == 0 && PyDict_Next(modules, &pos, &key, &value)) {
+		if (!PyUnicode_CheckExact(key))
+			continue;
+		const char *name = PyUnicode_AsUTF8(key);
+		bool student = name && is_old_module(name);
+		if (!student && PyModule_Check(value)) {
+			/* Reads the module's dict itself: no attribute hook runs. */
+			PyObject *file = PyModule_GetFilenameObject(value); /* new */
+			const char *f = file && PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
+			student = f && !strncmp(f, H.io->module_dir, dirlen) && f[dirlen] == '/';
+			Py_XDECREF(file);
+		}
+		PyErr_Clear();
+		if (student && (PyList_Append(doomed, key) < 0 || PyList_Append(H.forgotten, value) < 0))
+			rc = -1;
+	}
+	for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(doomed); i++)
+		if (PyDict_DelItem(modules, PyList_GET_ITEM(doomed, i)) < 0)
+			PyErr_Clear();
+	Py_DECREF(doomed);
+	/* The finder of the scratch directory cached its listing. */
+	PyObject *cache = PySys_GetObject("path_importer_cache"); /* borrowed */
+	if (cache && PyDict_CheckExact(cache) && PyDict_DelItemString(cache, H.io->module_dir) < 0)
+		PyErr_Clear();
+	return rc;
+}
+
+static bool same_file(int fd, const struct stat *was)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && st.st_dev == was->st_dev && st.st_ino == was->st_ino;
+}
+
+/*
+ * A switch (harness.h): compiles what it carries, then forgets the
+ * previous exercise.  Returns false when the child cannot go on cleanly
+ * (the stream is out of step, or the student's code moved our pipes); it
+ * then exits and the supervisor starts a fresh child.
+ */
+static bool switch_exercise(const json_t *list)
+{
+	size_t n = json_array_size(list);
+	if (n > SWITCH_MODULES_MAX)
+		return false;
+	struct compiled_module *mods = xcalloc(n ? n : 1, sizeof(*mods));
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		const json_t *e = json_array_get(list, i);
+		const char *name = json_string_value(json_object_get(e, "name"));
+		const char *file = json_string_value(json_object_get(e, "file"));
+		json_t *error = json_object_get(e, "error"); /* borrowed */
+		json_int_t len = json_integer_value(json_object_get(e, "source"));
+		if (!name || !file || len < 0 || len > SWITCH_SOURCE_MAX) {
+			ok = false;
+			break;
+		}
+		mods[i].name = xstrdup(name);
+		mods[i].file = xstrdup(file);
+		if (error) {
+			mods[i].error = json_incref(error);
+			continue;
+		}
+		char *source = xmalloc((size_t)len + 1);
+		ok = read_exact(H.io->request_fd, source, (size_t)len);
+		source[len] = '\0';
+		if (ok)
+			mods[i].code = pyhost_compile(source, (size_t)len, file, &mods[i].error);
+		free(source);
+	}
+	pyhost_flush_stdio();
+	ok = ok && same_file(H.io->stdout_call_fd, &H.call_pipe) && same_file(H.io->stdout_import_fd, &H.import_pipe) &&
+	     dup2(H.io->stdout_import_fd, 1) == 1 && forget_student_modules() == 0;
+	PyErr_Clear();
+	if (!ok) {
+		release_modules(mods, n);
+		return false;
+	}
+	H.stdout_switched = false;
+	release_modules(H.owned, H.n_modules);
+	H.owned = mods;
+	H.modules = mods;
+	H.n_modules = n;
+	json_object_clear(H.imports);
+	audit_clear_violations();
+	return true;
+}
+
 _Noreturn void harness_serve(const struct compiled_module *modules, size_t n_modules, const struct harness_io *io)
 {
 	H.modules = modules;
 	H.n_modules = n_modules;
 	H.io = io;
 	H.imports = json_object();
+	if (fstat(io->stdout_call_fd, &H.call_pipe) < 0 || fstat(io->stdout_import_fd, &H.import_pipe) < 0)
+		_exit(3);
 
 	bool stdio_ok = pyhost_setup_stdio() == 0;
 	/* Student files import each other from the scratch directory. */
@@ -268,6 +407,14 @@ _Noreturn void harness_serve(const struct compiled_module *modules, size_t n_mod
 		json_t *req = json_loadb(request, len, 0, NULL);
 		explicit_bzero(request, len);
 		free(request);
+		json_t *sw = json_object_get(req, "switch"); /* borrowed */
+		if (sw) {
+			/* Not answered: the next request is the new exercise's first check. */
+			if (!switch_exercise(sw))
+				_exit(3);
+			json_decref(req);
+			continue;
+		}
 
 		H.observation = json_object();
 		if (io->fatal)

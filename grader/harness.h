@@ -11,6 +11,18 @@
  *
  *     nonce | length (4 bytes, big-endian) | JSON observation | nonce
  *
+ * A child may serve the checks of several exercises of one submission.
+ * Between two exercises the supervisor writes, in the same framing, a
+ * switch the child does not answer:
+ *
+ *     nonce | length | JSON {"switch": [{"name", "file", "error"} or
+ *                                       {"name", "file", "source": n}, ...]}
+ *     | the n bytes of each source, in order
+ *
+ * The child compiles the sources, forgets the previous exercise's modules
+ * (out of sys.modules, kept alive so that no student code runs) and
+ * points fd 1 at the import output again.
+ *
  * The supervisor draws a fresh nonce per check and sends the next request
  * only after the previous answer: student code, which runs only while a
  * check runs, never sees a later check's inputs, and bytes it writes to the
@@ -29,16 +41,20 @@
 #define HARNESS_NONCE_LEN 16
 #define HARNESS_REQUEST_MAX (1u << 20)
 
-/* A student file compiled by the supervisor before any fork. */
+/* A student file compiled by the supervisor before any fork (or by a
+ * child, from the source a switch sent it). */
 struct compiled_module {
 	char *name;        /* "refcount" */
 	char *file;        /* "refcount.py" */
 	PyObject *code;    /* strong, or NULL when compiling failed */
 	json_t *error;     /* the SyntaxError (or "missing"), or NULL */
+	char *source;      /* the bytes compiled (owned), kept for a switch; NULL in a child */
+	size_t source_len;
 };
 
 struct harness_io {
 	int stdout_call_fd;    /* fd 1 is switched to it once the first import is done */
+	int stdout_import_fd;  /* ...and back to this one when an exercise is switched in */
 	int result_fd;
 	int request_fd;
 	const char *module_dir;   /* the scratch copy of the submission, appended to sys.path */

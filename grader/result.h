@@ -37,6 +37,7 @@ struct check_result {
 	bool feedback_chosen;  /* the kind picked 'feedback' (maybe none) */
 	char *output;      /* what the student's code printed, cut, or NULL */
 	double seconds;    /* wall-clock time of the check child */
+	bool shared;       /* decided in a child that served an earlier exercise first */
 };
 
 struct exercise_result {

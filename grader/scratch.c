@@ -142,10 +142,44 @@ int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_
 	return 0;
 }
 
-int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen)
+static void remove_entries(int dir, int depth);
+
+/* True when the directory 'fd' has no entry left. */
+static bool dir_is_empty(int fd)
+{
+	int dupfd = dup(fd);
+	DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
+	if (!d) {
+		if (dupfd >= 0)
+			close(dupfd);
+		return false;
+	}
+	rewinddir(d);
+	struct dirent *e;
+	bool empty = true;
+	while (empty && (e = readdir(d)))
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+/* Copies the submission into the (empty) directory 'dir'. */
+static int copy_into(struct scratch *s, const char *dir, char *err, size_t errlen)
 {
 	struct budget b = { 0, 0 };
-	int dst = -1, rc = -1;
+	int rc = -1;
+	int dst = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dst < 0)
+		snprintf(err, errlen, "cannot open %s: %s", dir, strerror(errno));
+	else
+		rc = copy_tree(s->src_fd, dst, 0, &b, err, errlen);
+	if (dst >= 0)
+		close(dst);
+	return rc;
+}
+
+int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen)
+{
 	scratch_remove(s->dir);
 	free(s->dir);
 	s->dir = NULL;
@@ -169,20 +203,37 @@ int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	dst = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dst < 0)
-		snprintf(err, errlen, "cannot open %s: %s", dir, strerror(errno));
-	else
-		rc = copy_tree(s->src_fd, dst, 0, &b, err, errlen);
-	if (dst >= 0)
-		close(dst);
-	if (rc < 0) {
+	if (copy_into(s, dir, err, errlen) < 0) {
 		scratch_remove(dir);
 		free(dir);
 		return -1;
 	}
 	s->dir = dir;
 	return 0;
+}
+
+int scratch_refresh(struct scratch *s, char *err, size_t errlen)
+{
+	if (!s->dir)
+		return scratch_fresh_copy(s, err, errlen);
+	int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", s->dir, strerror(errno));
+		return -1;
+	}
+	/* What the checks wrote, removed, or made unreadable goes; the
+	 * directory itself stays, and so does its inode. */
+	bool emptied = fchmod(fd, 0700) == 0;
+	if (emptied) {
+		remove_entries(fd, 0);
+		emptied = dir_is_empty(fd);
+	}
+	close(fd);
+	if (!emptied) {
+		snprintf(err, errlen, "cannot empty %s", s->dir);
+		return -1;
+	}
+	return copy_into(s, s->dir, err, errlen);
 }
 
 void scratch_close(struct scratch *s)

@@ -49,6 +49,13 @@ int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_
  * or -1 with a message in err (too many files, too large...). */
 int scratch_fresh_copy(struct scratch *s, char *err, size_t errlen);
 
+/* Makes the current copy fresh again in place: its contents are removed
+ * and copied anew, the directory itself (its path and inode, which a live
+ * check child's Landlock rule names) stays.  Without a current copy, the
+ * same as scratch_fresh_copy().  Returns 0, or -1 with a message in err;
+ * the copy is then unusable (scratch_fresh_copy() replaces it). */
+int scratch_refresh(struct scratch *s, char *err, size_t errlen);
+
 /* Removes the copy and closes the submission directory. */
 void scratch_close(struct scratch *s);
 

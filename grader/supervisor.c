@@ -49,6 +49,7 @@ static void release_modules(void)
 		free(modules[i].file);
 		Py_XDECREF(modules[i].code);
 		json_decref(modules[i].error);
+		free(modules[i].source);
 	}
 	free(modules);
 	modules = NULL;
@@ -80,7 +81,9 @@ static void compile_files(const json_t *files, json_t *report)
 		} else {
 			m->code = pyhost_compile(source, len, file, &m->error);
 		}
-		free(source);
+		/* Kept for a child that serves this exercise after another. */
+		m->source = source;
+		m->source_len = len;
 		json_object_set_new(entry, "ok", json_boolean(m->code != NULL));
 		if (m->error)
 			json_object_set_new(entry, "error", json_incref(m->error));
@@ -144,6 +147,7 @@ static struct child {
 	clockid_t cpu_clock;
 	bool has_cpu_clock;
 	int checks;                /* checks it has answered */
+	bool crossed;              /* it answered checks of an earlier exercise too */
 	size_t output;             /* the output cap it was started with */
 } child = { .pid = 0, .pidfd = -1, .request_fd = -1 };
 
@@ -174,23 +178,25 @@ static void abort_handler(int sig)
 
 /* In the child, between sandbox_spawn() and the harness: descriptors, the
  * sandbox, the audit hook.  Numbering: 0 /dev/null, 1 import output,
- * 2 stderr, 3 call output, 4 result, 5 requests. */
+ * 2 stderr, 3 call output, 4 result, 5 requests, 6 import output again (for
+ * fd 1 when the child serves a later exercise). */
 _Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res, int p_req)
 {
 	static char fatal[256];
-	struct harness_io io = { .stdout_call_fd = 3, .result_fd = 4, .request_fd = 5, .module_dir = policy.scratch_dir };
+	struct harness_io io = { .stdout_call_fd = 3, .stdout_import_fd = 6, .result_fd = 4, .request_fd = 5,
+				 .module_dir = policy.scratch_dir };
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p_import, 1) < 0 || dup2(p_err, 2) < 0)
 		_exit(3);
-	/* Move the pipes out of the way first: they may already sit on 3 to 5. */
-	int fds[3] = { p_call, p_res, p_req };
-	for (int i = 0; i < 3; i++)
+	/* Move the pipes out of the way first: they may already sit on 3 to 6. */
+	int fds[4] = { p_call, p_res, p_req, p_import };
+	for (int i = 0; i < 4; i++)
 		if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
 			_exit(3);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (dup2(fds[i], 3 + i) < 0)
 			_exit(3);
-	syscall(SYS_close_range, 6, ~0U, 0);
+	syscall(SYS_close_range, 7, ~0U, 0);
 	if (getpid() == 1)
 		signal(SIGABRT, abort_handler);
 
@@ -279,6 +285,7 @@ static int child_start(size_t memory, size_t output, char *err, size_t errlen)
 	child.output = output;
 	child.cpu_cap = CHILD_CPU_CAP_MIN;
 	child.checks = 0;
+	child.crossed = false;
 	child.has_cpu_clock = clock_getcpuclockid(pid, &child.cpu_clock) == 0;
 	child.request_fd = req[1];
 	close(req[0]);
@@ -379,6 +386,7 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 	if (child.pid <= 0 && child_start(lim->memory, lim->output, err, sizeof(err)) < 0)
 		return supervisor_error(err);
 	bool reused = child.checks > 0;
+	bool shared = child.crossed;
 
 	unsigned char nonce[HARNESS_NONCE_LEN];
 	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
@@ -501,6 +509,8 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 								  child.sinks[SINK_ERR].buf.dropped));
 	if (obs)
 		json_object_set_new(result, "observation", obs);
+	if (shared)
+		json_object_set_new(result, "shared", json_true());
 	if (done) {
 		child.checks++;
 		return result;
@@ -538,6 +548,10 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 
 static json_t *run_check(const json_t *header, char *request, size_t request_len)
 {
+	/* The controller asks again, in a child of this exercise alone, for a
+	 * check that did not pass in a child shared with earlier exercises. */
+	if (json_is_true(json_object_get(header, "fresh")))
+		child_stop(NULL, NULL);
 	const json_t *l = json_object_get(header, "limits");
 	struct limits_msg lim = {
 		.wall = json_number_value(json_object_get(l, "wall")),
@@ -561,7 +575,7 @@ static json_t *run_check(const json_t *header, char *request, size_t request_len
 
 const struct sandbox_policy *supervisor_policy_template(void)
 {
-	static const int kept_fds[] = { 3, 4, 5 };
+	static const int kept_fds[] = { 3, 4, 5, 6 };
 	static const struct sandbox_policy template = {
 		.cpu_seconds = CHILD_CPU_CAP_MIN, .file_bytes = (size_t)16 << 20, .max_open_files = 64,
 		.allow_threads = false, .keep_fds = kept_fds, .n_keep_fds = ARRAY_SIZE(kept_fds), .result_fd = 4,
@@ -569,23 +583,65 @@ const struct sandbox_policy *supervisor_policy_template(void)
 	return &template;
 }
 
-/* Starts an exercise: its files compiled, a fresh copy of the submission.
- * Returns the "compiled" message; *unusable says why checks cannot run. */
+/* Hands the current exercise to the live child (harness.h, "switch"). */
+static int child_switch(void)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < n_modules; i++) {
+		const struct compiled_module *m = &modules[i];
+		json_t *e = json_pack("{s:s, s:s}", "name", m->name, "file", m->file);
+		if (m->error && !m->source)
+			json_object_set(e, "error", m->error);
+		else
+			json_object_set_new(e, "source", json_integer((json_int_t)m->source_len));
+		json_array_append_new(list, e);
+	}
+	json_t *sw = json_pack("{s:o}", "switch", list);
+	char *text = json_dumps(sw, JSON_COMPACT);
+	json_decref(sw);
+	static const unsigned char no_nonce[HARNESS_NONCE_LEN];
+	int rc = text ? send_request(no_nonce, text, strlen(text)) : -1;
+	free(text);
+	for (size_t i = 0; rc == 0 && i < n_modules; i++)
+		if (!(modules[i].error && !modules[i].source))
+			rc = write_all(child.request_fd, modules[i].source, modules[i].source_len);
+	if (rc < 0)
+		return -1;
+	/* What the previous exercise printed at import is not this one's. */
+	sink_reset(&child.sinks[SINK_IMPORT], child.output);
+	if (child.checks > 0)
+		child.crossed = true;
+	return 0;
+}
+
+/* Starts an exercise: its files compiled, the copy of the submission made
+ * fresh.  The check child of the previous exercise, if one is alive, goes
+ * on with this one (child_switch()): forking, sandboxing and warming up a
+ * child is most of an exercise's cost.  What the previous exercise left in
+ * it can make a check fail, never pass (a module of the student's own can
+ * do as much): a check that does not pass in such a child is run again in
+ * a fresh one at the controller's request ("fresh"), and that answer
+ * stands.  Returns the "compiled" message; *unusable says why checks
+ * cannot run. */
 static json_t *begin_exercise(const json_t *msg, const char *open_error, char **unusable)
 {
 	char err[256];
-	child_stop(NULL, NULL);
 	free(*unusable);
 	*unusable = NULL;
-	policy.scratch_dir = NULL;
 	json_t *report = json_array();
 	json_t *compiled = json_pack("{s:s, s:o}", "op", "compiled", "files", report);
 	if (open_error) {
+		child_stop(NULL, NULL);
 		*unusable = xstrdup(open_error);
 	} else {
 		compile_files(json_object_get(msg, "files"), report);
-		if (scratch_fresh_copy(&scratch, err, sizeof(err)) < 0)
-			*unusable = xstrdup(err);
+		bool kept = child.pid > 0 && scratch_refresh(&scratch, err, sizeof(err)) == 0 && child_switch() == 0;
+		if (!kept) {
+			child_stop(NULL, NULL);
+			policy.scratch_dir = NULL;
+			if (scratch_fresh_copy(&scratch, err, sizeof(err)) < 0)
+				*unusable = xstrdup(err);
+		}
 		policy.scratch_dir = scratch.dir;
 	}
 	if (*unusable)

@@ -164,15 +164,15 @@ int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, j
 	return 0;
 }
 
-int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, json_t **result,
-		 char *err, size_t errlen)
+int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, bool fresh,
+		 json_t **result, char *err, size_t errlen)
 {
 	if (!w->in_exercise)
 		return fail(err, errlen, "%s", "no exercise in progress");
-	json_t *header = json_pack("{s:s, s:{s:f, s:f, s:I, s:I}}", "op", "check", "limits",
+	json_t *header = json_pack("{s:s, s:{s:f, s:f, s:I, s:I}, s:b}", "op", "check", "limits",
 				   "wall", c->limits.wall_seconds, "cpu", c->limits.cpu_seconds,
 				   "memory", (json_int_t)c->limits.memory_bytes,
-				   "output", (json_int_t)c->limits.output_bytes);
+				   "output", (json_int_t)c->limits.output_bytes, "fresh", fresh);
 	/* Only the check's own inputs: never 'expect', never other checks. */
 	json_t *request = json_pack("{s:s, s:s, s:s, s:O}", "exercise", ex->id, "check", c->id, "kind",
 				    check_kind_name(c->kind), "spec", c->spec);
@@ -188,8 +188,8 @@ int worker_check(struct worker *w, const struct exercise *ex, const struct check
 
 void worker_end(struct worker *w)
 {
-	/* The supervisor replaces the exercise's check child when the next
-	 * exercise begins, or exits with the submission. */
+	/* The supervisor hands the exercise's check child the next exercise
+	 * (or replaces it), or ends it with the submission. */
 	w->in_exercise = false;
 }
 

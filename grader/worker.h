@@ -48,9 +48,11 @@ int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, j
 		 char *err, size_t errlen);
 
 /* Runs one check; *result is a new reference to the supervisor's "result"
- * message.  -1 means the exercise's supervisor is gone: end the exercise. */
-int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, json_t **result,
-		 char *err, size_t errlen);
+ * message.  'fresh' asks for a check child that has served no other
+ * exercise (see "shared" in the result).  -1 means the exercise's
+ * supervisor is gone: end the exercise. */
+int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, bool fresh,
+		 json_t **result, char *err, size_t errlen);
 
 /* Ends the current exercise. */
 void worker_end(struct worker *w);

@@ -356,3 +356,63 @@ Test(e2e, same_submission_same_report, .timeout = 240)
 	run_result_release(&r1);
 	run_result_release(&r2);
 }
+
+/* How many GRADE_TRACE lines the check 'id' has, and how many of them say it ran in a child that served an
+ * earlier exercise ("shared"). */
+static void trace_of(const char *err, const char *id, int *lines, int *shared)
+{
+	char *prefix = xasprintf("trace: %s: ", id);
+	*lines = *shared = 0;
+	for (const char *p = err; p && *p;) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (!strncmp(p, prefix, strlen(prefix))) {
+			json_t *res = json_loadb(p + strlen(prefix), len - strlen(prefix), 0, NULL);
+			cr_assert_not_null(res, "%.*s", (int)len, p);
+			(*lines)++;
+			*shared += json_is_true(json_object_get(res, "shared"));
+			json_decref(res);
+		}
+		p = end ? end + 1 : NULL;
+	}
+	free(prefix);
+}
+
+/*
+ * One check child serves the exercises of a submission in turn, and what an earlier exercise left in it never
+ * costs a later one (tests/rubrics/shared-child/): checks that pass in the shared child are answered there once
+ * (its import output is the new exercise's, the earlier module is out of sys.modules), a check that does not
+ * pass there runs again in a child of its exercise alone, and so does one that crashes there.
+ */
+Test(e2e, shared_child_serves_later_exercises_without_cost)
+{
+	const char *args[] = { "-f", "json", "-r", "../tests/rubrics/shared-child/course.yaml",
+			       "submissions/shared-child", NULL };
+	setenv("GRADE_TRACE", "1", 1);
+	struct run_result r;
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	json_t *report = json_loads(r.out, 0, NULL);
+	cr_assert_not_null(report, "%s", r.out);
+	cr_expect_eq(json_number_value(json_object_get(report, "score")), 8, "%s", r.out);
+
+	static const struct {
+		const char *id;
+		int lines, shared;
+	} want[] = {
+		{ "first-imports", 1, 0 },    { "first-call", 1, 0 },  { "second-imports", 1, 1 },
+		{ "second-call", 1, 1 },      { "first-forgotten", 1, 1 },
+		{ "clean", 2, 1 },            /* contaminated in the shared child, clean alone */
+		{ "clean-again", 1, 0 },      /* the fresh child goes on with the exercise */
+		{ "crash-if-shared", 1, 0 },  /* the supervisor's own retry: the answer comes from a fresh child */
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int lines, shared;
+		trace_of(r.err, want[i].id, &lines, &shared);
+		cr_expect_eq(lines, want[i].lines, "%s: %d results, expected %d", want[i].id, lines, want[i].lines);
+		cr_expect_eq(shared, want[i].shared, "%s: %d from a shared child, expected %d", want[i].id, shared,
+			     want[i].shared);
+	}
+	json_decref(report);
+	run_result_release(&r);
+}

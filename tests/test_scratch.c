@@ -1,5 +1,5 @@
 /*
- * scratch_open / scratch_fresh_copy: what a check sees of a submission.  Each case builds a submission in a
+ * scratch_open / scratch_fresh_copy / scratch_refresh: what a check sees of a submission.  Each case builds a submission in a
  * temporary directory, then lets a forked child (scratch_open changes the calling process's mount namespace) copy it
  * and describe the copy; the parent compares that description and removes its directory.
  */
@@ -110,7 +110,6 @@ static char *copy_and_list(const char *submission)
 			fprintf(out, "second copy wrong\n");
 		if (strcmp(first, sc.dir) != 0 && stat(first, &st) == 0)
 			fprintf(out, "first copy left behind\n");
-		free(leftover);
 		char *again = NULL;
 		mem = open_memstream(&again, &len);
 		list_tree(sc.dir, "", mem);
@@ -118,6 +117,38 @@ static char *copy_and_list(const char *submission)
 		if (strlen(again) != strlen(listing))
 			fprintf(out, "second copy differs: %s\n", again);
 		free(again);
+		/* Refreshed in place (a live check child's Landlock rule names the
+		 * directory): the same inode, and nothing of what a check left,
+		 * however it locked it away. */
+		struct stat before, after;
+		char *locked = xasprintf("%s/locked-by-a-check", sc.dir);
+		lf = fopen(leftover, "w");
+		if (lf)
+			fclose(lf);
+		if (mkdir(locked, 0700) == 0) {
+			char *inner = xasprintf("%s/inner.txt", locked);
+			lf = fopen(inner, "w");
+			if (lf)
+				fclose(lf);
+			free(inner);
+			chmod(locked, 0);
+		}
+		chmod(sc.dir, 0500);
+		if (stat(sc.dir, &before) < 0 || scratch_refresh(&sc, err, sizeof(err)) < 0)
+			fprintf(out, "refresh failed: %s\n", err);
+		else if (stat(sc.dir, &after) < 0 || after.st_ino != before.st_ino || (after.st_mode & 0777) != 0700)
+			fprintf(out, "refresh replaced the directory\n");
+		if (stat(leftover, &st) == 0 || stat(locked, &st) == 0)
+			fprintf(out, "refresh left a check's files behind\n");
+		again = NULL;
+		mem = open_memstream(&again, &len);
+		list_tree(sc.dir, "", mem);
+		fclose(mem);
+		if (strlen(again) != strlen(listing))
+			fprintf(out, "refreshed copy differs: %s\n", again);
+		free(again);
+		free(locked);
+		free(leftover);
 		char *second = xstrdup(sc.dir);
 		scratch_close(&sc);
 		if (stat(second, &st) == 0)
