@@ -63,8 +63,9 @@ struct harness_io {
 				   * student code runs */
 };
 
-/* In a check child: the code object the supervisor compiled for a student
- * module before any student code ran (borrowed; NULL when the file is
+/* In a check child: the code object compiled for a student module before
+ * any of the exercise's student code ran (by the supervisor, or by the
+ * child itself for an exercise switched in; borrowed; NULL when the file is
  * missing or did not compile), and its file name in *file. */
 PyObject *harness_compiled(const char *module, const char **file);
 

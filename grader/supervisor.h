@@ -1,26 +1,29 @@
 /*
- * supervisor.h - the per-exercise process between the zygote and checks.
+ * supervisor.h - the per-submission process between the zygote and checks.
  *
- * The zygote forks one supervisor for each (submission, exercise) job.  The
- * supervisor compiles the exercise's files (compiling runs no student
- * code), copies the submission into a private scratch directory, then
- * serves check requests from
- * the controller on 'fd'.  Checks run in a sandboxed child that serves
- * them in sequence (harness.h); the supervisor enforces each check's
- * wall-clock and CPU limits from outside (the child's CPU clock), drains
- * its stdout/stderr into capped buffers, reads its result frame and sends
- * the controller one "result" message.  A timeout, crash, early exit or
- * forged frame ends the child; the next check gets a fresh one, and a check
- * that went wrong in a child that had served others runs once more alone.
+ * The zygote forks one supervisor for each submission.  For each exercise
+ * the supervisor compiles the exercise's files (compiling runs no student
+ * code) and makes the private scratch copy of the submission fresh, then
+ * serves check requests from the controller on 'fd'.  Checks run in a
+ * sandboxed child that serves them in sequence (harness.h), exercise after
+ * exercise; the supervisor enforces each check's wall-clock and CPU limits
+ * from outside (the child's CPU clock), drains its stdout/stderr into
+ * capped buffers, reads its result frame and sends the controller one
+ * "result" message.  A timeout, crash, early exit or forged frame ends the
+ * child; the next check gets a fresh one, and a check that went wrong in a
+ * child that had served others runs once more alone.  Results from a child
+ * that served an earlier exercise say "shared": true; the controller asks
+ * again with "fresh": true for one that did not pass.
  *
  * The request bytes of a check are kept unparsed and wiped once the check
  * is over: no later child inherits them, not even in freed memory.
  *
  * Protocol, controller <-> supervisor (all frames from proto.h):
  *   S -> {"op":"hello","pid":N}
+ *   C -> {"op":"exercise","exercise":id,"files":["x.py",..]}
  *   S -> {"op":"compiled","files":[{"file":..,"ok":bool,"error":{...}}],
  *         "scratch_error": "..." when checks cannot run}
- *   C -> {"op":"check","limits":{"wall":s,"cpu":s,"memory":n,"output":n}}
+ *   C -> {"op":"check","limits":{"wall":s,"cpu":s,"memory":n,"output":n},"fresh":bool}
  *   C -> <request: raw JSON, {"kind":..,"spec":{..}}>
  *   S -> {"op":"result", ...}            (see docs/architecture.md)
  *   C -> {"op":"done"}                    S exits
