@@ -27,6 +27,7 @@ static struct {
 	struct compiled_module *owned;   /* the modules a switch brought (== modules), or NULL */
 	PyObject *forgotten;   /* earlier exercises' modules, out of sys.modules but alive (new), or NULL */
 	struct stat call_pipe, import_pipe;   /* what fds 3 and 6 were when the child started */
+	bool sandbox_told;     /* the first frame carried the layers applied */
 } H;
 
 /* The largest student file a switch may carry (the supervisor reads no more). */
@@ -155,8 +156,11 @@ static void send_frame(const unsigned char *nonce)
 {
 	pyhost_flush_stdio();
 	add_violations(H.observation);
-	if (H.io->sandbox)
+	/* The layers a child applied do not change: its first answer says. */
+	if (H.io->sandbox && !H.sandbox_told) {
 		json_object_set(H.observation, "sandbox", H.io->sandbox);
+		H.sandbox_told = true;
+	}
 	char *text = json_dumps(H.observation, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (!text)
 		_exit(3);
@@ -279,10 +283,12 @@ static int forget_student_modules(void)
 {
 	PyObject *modules = PyImport_GetModuleDict(); /* borrowed */
 	PyObject *doomed = PyList_New(0); /* new */
+	PyObject *file_key = PyUnicode_FromString("__file__"); /* new */
 	if (!H.forgotten)
 		H.forgotten = PyList_New(0); /* new, kept */
-	if (!doomed || !H.forgotten) {
+	if (!doomed || !file_key || !H.forgotten) {
 		Py_XDECREF(doomed);
+		Py_XDECREF(file_key);
 		return -1;
 	}
 	size_t dirlen = strlen(H.io->module_dir);
@@ -295,11 +301,12 @@ static int forget_student_modules(void)
 		const char *name = PyUnicode_AsUTF8(key);
 		bool student = name && is_old_module(name);
 		if (!student && PyModule_Check(value)) {
-			/* Reads the module's dict itself: no attribute hook runs. */
-			PyObject *file = PyModule_GetFilenameObject(value); /* new */
+			/* The module's dict itself (no attribute hook runs), read
+			 * without new references: a reference count written is a
+			 * page of the shared heap copied. */
+			PyObject *file = PyDict_GetItemWithError(PyModule_GetDict(value), file_key); /* borrowed */
 			const char *f = file && PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
 			student = f && !strncmp(f, H.io->module_dir, dirlen) && f[dirlen] == '/';
-			Py_XDECREF(file);
 		}
 		PyErr_Clear();
 		if (student && (PyList_Append(doomed, key) < 0 || PyList_Append(H.forgotten, value) < 0))
@@ -309,6 +316,7 @@ static int forget_student_modules(void)
 		if (PyDict_DelItem(modules, PyList_GET_ITEM(doomed, i)) < 0)
 			PyErr_Clear();
 	Py_DECREF(doomed);
+	Py_DECREF(file_key);
 	/* The finder of the scratch directory cached its listing. */
 	PyObject *cache = PySys_GetObject("path_importer_cache"); /* borrowed */
 	if (cache && PyDict_CheckExact(cache) && PyDict_DelItemString(cache, H.io->module_dir) < 0)

@@ -58,7 +58,7 @@ struct harness_io {
 	int result_fd;
 	int request_fd;
 	const char *module_dir;   /* the scratch copy of the submission, appended to sys.path */
-	json_t *sandbox;          /* the layers applied, sent with every observation (borrowed), or NULL */
+	json_t *sandbox;          /* the layers applied, sent with the child's first observation (borrowed), or NULL */
 	const char *fatal;        /* set when the sandbox could not be entered: every check reports it and no
 				   * student code runs */
 };
