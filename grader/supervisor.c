@@ -31,6 +31,7 @@
 
 static struct compiled_module *modules;   /* the current exercise's files */
 static size_t n_modules;
+static bool modules_compiled;             /* compiled for a child forked from us */
 static struct scratch scratch = SCRATCH_INIT;   /* the submission, and the copy the checks see */
 static struct sandbox_layers layers;      /* what this supervisor can apply */
 static struct sandbox_policy policy;
@@ -56,12 +57,15 @@ static void release_modules(void)
 	n_modules = 0;
 }
 
-/* Compiles the exercise's files (no student code runs), read from the
- * submission directory itself, never through a symbolic link. */
-static void compile_files(const json_t *files, json_t *report)
+/* Reads the exercise's files from the submission directory itself, never
+ * through a symbolic link.  They are compiled only when a child is forked
+ * from us (compile_modules()); a live child given the exercise compiles
+ * them itself. */
+static void read_files(const json_t *files, json_t *report)
 {
 	size_t n = json_array_size(files);
 	release_modules();
+	modules_compiled = false;
 	modules = xcalloc(n ? n : 1, sizeof(*modules));
 	for (size_t i = 0; i < n; i++) {
 		const char *file = json_string_value(json_array_get(files, i));
@@ -78,17 +82,25 @@ static void compile_files(const json_t *files, json_t *report)
 				: err == -EINVAL ? "not a regular file" : strerror(-err);
 			m->error = json_pack("{s:s, s:s, s:b}", "type", "FileNotFoundError", "message", why,
 					     "missing", err == -ENOENT);
-		} else {
-			m->code = pyhost_compile(source, len, file, &m->error);
 		}
-		/* Kept for a child that serves this exercise after another. */
 		m->source = source;
 		m->source_len = len;
-		json_object_set_new(entry, "ok", json_boolean(m->code != NULL));
+		json_object_set_new(entry, "ok", json_boolean(source != NULL));
 		if (m->error)
 			json_object_set_new(entry, "error", json_incref(m->error));
 		json_array_append_new(report, entry);
 	}
+}
+
+/* Compiles the files read (no student code runs), for a child about to be
+ * forked. */
+static void compile_modules(void)
+{
+	for (size_t i = 0; !modules_compiled && i < n_modules; i++)
+		if (modules[i].source && !modules[i].code && !modules[i].error)
+			modules[i].code = pyhost_compile(modules[i].source, modules[i].source_len, modules[i].file,
+							 &modules[i].error);
+	modules_compiled = true;
 }
 
 struct sink {
@@ -265,6 +277,7 @@ static int child_start(size_t memory, size_t output, char *err, size_t errlen)
 		goto fail;
 	policy.memory_bytes = memory;
 	policy.cpu_seconds = CHILD_CPU_CAP_MIN;
+	compile_modules();
 
 	int pidfd = -1;
 	/* Before/after: CPython takes its locks (the import lock above all)
@@ -590,7 +603,7 @@ static int child_switch(void)
 	for (size_t i = 0; i < n_modules; i++) {
 		const struct compiled_module *m = &modules[i];
 		json_t *e = json_pack("{s:s, s:s}", "name", m->name, "file", m->file);
-		if (m->error && !m->source)
+		if (!m->source)
 			json_object_set(e, "error", m->error);
 		else
 			json_object_set_new(e, "source", json_integer((json_int_t)m->source_len));
@@ -603,7 +616,7 @@ static int child_switch(void)
 	int rc = text ? send_request(no_nonce, text, strlen(text)) : -1;
 	free(text);
 	for (size_t i = 0; rc == 0 && i < n_modules; i++)
-		if (!(modules[i].error && !modules[i].source))
+		if (modules[i].source)
 			rc = write_all(child.request_fd, modules[i].source, modules[i].source_len);
 	if (rc < 0)
 		return -1;
@@ -634,7 +647,7 @@ static json_t *begin_exercise(const json_t *msg, const char *open_error, char **
 		child_stop(NULL, NULL);
 		*unusable = xstrdup(open_error);
 	} else {
-		compile_files(json_object_get(msg, "files"), report);
+		read_files(json_object_get(msg, "files"), report);
 		bool kept = child.pid > 0 && scratch_refresh(&scratch, err, sizeof(err)) == 0 && child_switch() == 0;
 		if (!kept) {
 			child_stop(NULL, NULL);

@@ -2,8 +2,10 @@
  * supervisor.h - the per-submission process between the zygote and checks.
  *
  * The zygote forks one supervisor for each submission.  For each exercise
- * the supervisor compiles the exercise's files (compiling runs no student
- * code) and makes the private scratch copy of the submission fresh, then
+ * the supervisor reads the exercise's files (and compiles them, which runs
+ * no student code, before it forks a child: a live child given the
+ * exercise compiles them itself) and makes the private scratch copy of the
+ * submission fresh, then
  * serves check requests from the controller on 'fd'.  Checks run in a
  * sandboxed child that serves them in sequence (harness.h), exercise after
  * exercise; the supervisor enforces each check's wall-clock and CPU limits
@@ -22,6 +24,7 @@
  *   S -> {"op":"hello","pid":N}
  *   C -> {"op":"exercise","exercise":id,"files":["x.py",..]}
  *   S -> {"op":"compiled","files":[{"file":..,"ok":bool,"error":{...}}],
+ *         (ok: the file could be read; SyntaxErrors come with the import),
  *         "scratch_error": "..." when checks cannot run}
  *   C -> {"op":"check","limits":{"wall":s,"cpu":s,"memory":n,"output":n},"fresh":bool}
  *   C -> <request: raw JSON, {"kind":..,"spec":{..}}>
