@@ -23,6 +23,7 @@
 #define GRADE_WORKER_H
 
 #include <jansson.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -36,9 +37,11 @@ struct worker {
 	bool in_exercise;
 	char python[128];       /* the embedded Python's version line */
 	int major, minor;
+	bool pinned;            /* we stay on one CPU while a submission is graded */
+	cpu_set_t cpus;         /* the CPUs we may run on otherwise (while pinned) */
 };
 
-#define WORKER_INIT { 0, -1, 0, NULL, false, "", 0, 0 }
+#define WORKER_INIT { .pid = 0, .fd = -1 }
 
 int worker_start(struct worker *w, char *err, size_t errlen);
 

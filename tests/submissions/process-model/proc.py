@@ -32,3 +32,8 @@ def burn(seconds):
 def sleep_forever():
     while True:
         time.sleep(1)
+
+
+def cpus():
+    """How many CPUs this process may run on (the processes of a submission share one)."""
+    return len(os.sched_getaffinity(0))
