@@ -628,7 +628,7 @@ static int child_switch(void)
 	return 0;
 }
 
-/* Starts an exercise: its files compiled, the copy of the submission made
+/* Starts an exercise: its files read, the copy of the submission made
  * fresh.  The check child of the previous exercise, if one is alive, goes
  * on with this one (child_switch()): forking, sandboxing and warming up a
  * child is most of an exercise's cost.  What the previous exercise left in
