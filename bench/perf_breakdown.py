@@ -180,7 +180,7 @@ def main():
     n = len(checks)
     if not n:
         sys.exit("no check children found in the recording")
-    print(f"{len(sups)} supervisors (exercise runs), {n} check children")
+    print(f"{len(sups)} supervisors (one per submission), {n} check children")
 
     # ---- timeline
     life = [(exits[c] - forks[c]) * 1e3 for c in checks if c in exits]
