@@ -141,7 +141,6 @@ static void run_one(struct exercise_run *run, size_t i)
 	run->state[i] = 2;
 }
 
-
 static void grade_exercise(struct worker *w, const struct exercise *ex, const char *dir, struct exercise_result *res)
 {
 	res->exercise = ex;

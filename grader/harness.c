@@ -34,18 +34,33 @@ static struct {
 #define SWITCH_SOURCE_MAX (1u << 20)
 #define SWITCH_MODULES_MAX 64
 
+/* The current exercise's module called 'name', or NULL. */
+static const struct compiled_module *find_module(const char *name)
+{
+	for (size_t i = 0; i < H.n_modules; i++)
+		if (!strcmp(H.modules[i].name, name))
+			return &H.modules[i];
+	return NULL;
+}
+
 PyObject *harness_compiled(const char *module, const char **file)
 {
-	for (size_t i = 0; i < H.n_modules; i++) {
-		if (!strcmp(H.modules[i].name, module)) {
-			if (file)
-				*file = H.modules[i].file;
-			return H.modules[i].code; /* borrowed */
-		}
-	}
+	const struct compiled_module *cm = find_module(module);
 	if (file)
-		*file = NULL;
-	return NULL;
+		*file = cm ? cm->file : NULL;
+	return cm ? cm->code : NULL; /* borrowed */
+}
+
+void harness_release_modules(struct compiled_module *mods, size_t n)
+{
+	for (size_t i = 0; mods && i < n; i++) {
+		free(mods[i].name);
+		free(mods[i].file);
+		Py_XDECREF(mods[i].code);
+		json_decref(mods[i].error);
+		free(mods[i].source);
+	}
+	free(mods);
 }
 
 /* What the audit hook refused so far in this check, as JSON (new). */
@@ -88,10 +103,7 @@ static PyObject *import_student(const char *name)
 		json_object_set_new(H.observation, "import", gone);
 		return NULL;
 	}
-	const struct compiled_module *cm = NULL;
-	for (size_t i = 0; i < H.n_modules && !cm; i++)
-		if (!strcmp(H.modules[i].name, name))
-			cm = &H.modules[i];
+	const struct compiled_module *cm = find_module(name);
 	json_t *imp = json_pack("{s:s}", "module", name);
 	json_object_set_new(H.imports, name, imp);
 	json_object_set(H.observation, "import", imp);
@@ -253,25 +265,6 @@ static bool read_exact(int fd, void *dst, size_t len)
 
 /* ---- a new exercise in the same child ----------------------------------- */
 
-static void release_modules(struct compiled_module *mods, size_t n)
-{
-	for (size_t i = 0; mods && i < n; i++) {
-		free(mods[i].name);
-		free(mods[i].file);
-		Py_XDECREF(mods[i].code);
-		json_decref(mods[i].error);
-	}
-	free(mods);
-}
-
-static bool is_old_module(const char *name)
-{
-	for (size_t i = 0; i < H.n_modules; i++)
-		if (!strcmp(H.modules[i].name, name))
-			return true;
-	return false;
-}
-
 /*
  * Takes the previous exercise's student modules out of sys.modules: those
  * it named, and those imported from the scratch copy.  They are kept alive
@@ -299,7 +292,7 @@ static int forget_student_modules(void)
 		if (!PyUnicode_CheckExact(key))
 			continue;
 		const char *name = PyUnicode_AsUTF8(key);
-		bool student = name && is_old_module(name);
+		bool student = name && find_module(name);
 		if (!student && PyModule_Check(value)) {
 			/* The module's dict itself (no attribute hook runs), read
 			 * without new references: a reference count written is a
@@ -371,11 +364,11 @@ static bool switch_exercise(const json_t *list)
 	     dup2(H.io->stdout_import_fd, 1) == 1 && forget_student_modules() == 0;
 	PyErr_Clear();
 	if (!ok) {
-		release_modules(mods, n);
+		harness_release_modules(mods, n);
 		return false;
 	}
 	H.stdout_switched = false;
-	release_modules(H.owned, H.n_modules);
+	harness_release_modules(H.owned, H.n_modules);
 	H.owned = mods;
 	H.modules = mods;
 	H.n_modules = n;

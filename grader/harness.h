@@ -69,6 +69,9 @@ struct harness_io {
  * missing or did not compile), and its file name in *file. */
 PyObject *harness_compiled(const char *module, const char **file);
 
+/* Frees n modules and the array (NULL is fine). */
+void harness_release_modules(struct compiled_module *mods, size_t n);
+
 /* Serves check requests until the request descriptor ends, then _exit()s. */
 _Noreturn void harness_serve(const struct compiled_module *modules, size_t n_modules, const struct harness_io *io);
 

@@ -142,26 +142,7 @@ int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_
 	return 0;
 }
 
-static void remove_entries(int dir, int depth);
-
-/* True when the directory 'fd' has no entry left. */
-static bool dir_is_empty(int fd)
-{
-	int dupfd = dup(fd);
-	DIR *d = dupfd >= 0 ? fdopendir(dupfd) : NULL;
-	if (!d) {
-		if (dupfd >= 0)
-			close(dupfd);
-		return false;
-	}
-	rewinddir(d);
-	struct dirent *e;
-	bool empty = true;
-	while (empty && (e = readdir(d)))
-		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
-	closedir(d);
-	return empty;
-}
+static bool remove_entries(int dir, int depth);
 
 /* Copies the submission into the (empty) directory 'dir'. */
 static int copy_into(struct scratch *s, const char *dir, char *err, size_t errlen)
@@ -223,11 +204,7 @@ int scratch_refresh(struct scratch *s, char *err, size_t errlen)
 	}
 	/* What the checks wrote, removed, or made unreadable goes; the
 	 * directory itself stays, and so does its inode. */
-	bool emptied = fchmod(fd, 0700) == 0;
-	if (emptied) {
-		remove_entries(fd, 0);
-		emptied = dir_is_empty(fd);
-	}
+	bool emptied = fchmod(fd, 0700) == 0 && remove_entries(fd, 0);
 	close(fd);
 	if (!emptied) {
 		snprintf(err, errlen, "cannot empty %s", s->dir);
@@ -245,29 +222,38 @@ void scratch_close(struct scratch *s)
 	*s = (struct scratch)SCRATCH_INIT;
 }
 
-static void remove_entries(int dir, int depth)
+/* Removes everything in 'dir', never following links; true when nothing
+ * is left. */
+static bool remove_entries(int dir, int depth)
 {
 	int fd = dup(dir);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return false;
 	}
+	bool all_gone = true;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (unlinkat(dir, e->d_name, 0) == 0 || errno != EISDIR)
+		if (unlinkat(dir, e->d_name, 0) == 0)
 			continue;
+		if (errno != EISDIR) {
+			all_gone = false;
+			continue;
+		}
 		int sub = depth < 64 ? openat(dir, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 		if (sub >= 0) {
 			remove_entries(sub, depth + 1);
 			close(sub);
 		}
-		unlinkat(dir, e->d_name, AT_REMOVEDIR);
+		if (unlinkat(dir, e->d_name, AT_REMOVEDIR) < 0)
+			all_gone = false;
 	}
 	closedir(d);
+	return all_gone;
 }
 
 void scratch_remove(const char *dir)

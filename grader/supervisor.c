@@ -46,14 +46,7 @@ static int send_json(int fd, json_t *msg)
 
 static void release_modules(void)
 {
-	for (size_t i = 0; i < n_modules; i++) {
-		free(modules[i].name);
-		free(modules[i].file);
-		Py_XDECREF(modules[i].code);
-		json_decref(modules[i].error);
-		free(modules[i].source);
-	}
-	free(modules);
+	harness_release_modules(modules, n_modules);
 	modules = NULL;
 	n_modules = 0;
 }
