@@ -2,7 +2,7 @@
  * forkbench.c - what one grade check costs, piece by piece, and what the
  * candidate optimizations would save.
  *
- * It starts CPython 3.11 exactly as grader/pyhost.c does (isolated config,
+ * It starts CPython 3.11 exactly as grader/py/pyhost.c does (isolated config,
  * the same warm modules, gc.collect + gc.freeze), compiles a submission's
  * refcount.py once, and then times, N times each (median and min, in µs):
  *

@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "rubric.h"
-#include "util.h"
+#include "base/buf.h"
+#include "rubric/rubric.h"
+#include "base/util.h"
 
 static int by_name(const void *a, const void *b)
 {

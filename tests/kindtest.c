@@ -1,19 +1,21 @@
 #include "kindtest.h"
+#include "run/zygote.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "allochook.h"
-#include "kinds.h"
-#include "memfix.h"
-#include "pyhost.h"
-#include "verdict.h"
+#include "measure/allochook.h"
+#include "kinds/kind.h"
+#include "observe/observe.h"
+#include "py/memfix.h"
+#include "py/pyhost.h"
+#include "kinds/verdict.h"
 
 void kindtest_start(void)
 {
 	char err[256];
-	cr_assert_eq(pyhost_start(err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(zygote_start_python(err, sizeof(err)), 0, "%s", err);
 }
 
 PyObject *kindtest_module(const char *name, const char *source)
@@ -34,10 +36,11 @@ enum check_status kindtest_grade(enum check_kind kind, PyObject *mod, json_t *sp
 				 json_t **obs_out)
 {
 	const struct kind_def *kd = kind_def(kind);
+	const struct observer *ob = observer_of(kind);
 	json_t *obs = json_object();
 	int gc_before = PyGC_IsEnabled();
 	bool tracing_before = memfix_tracing();
-	kd->observe(mod, spec, obs);
+	ob->observe(mod, spec, obs);
 	cr_expect(!allochook_installed(), "allocator hook left installed");
 	cr_expect_eq(PyGC_IsEnabled(), gc_before, "gc's enabled state changed");
 	cr_expect_eq(memfix_tracing(), tracing_before, "tracemalloc's tracing state changed");

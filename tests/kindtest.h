@@ -7,7 +7,7 @@
 #include <Python.h>
 #include <jansson.h>
 
-#include "result.h"
+#include "kinds/result.h"
 
 /* Starts the grader's interpreter (a suite's .init). */
 void kindtest_start(void);

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinds.h"
+#include "kinds/kind.h"
+#include "observe/observe.h"
 #include "kindtest.h"
-#include "memfix.h"
+#include "py/memfix.h"
 
 TestSuite(alloc, .init = kindtest_start, .timeout = 60);
 

@@ -5,7 +5,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "allochook.h"
+#include "measure/allochook.h"
 
 static PyObject *globals;
 

@@ -17,8 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "audit.h"
-#include "sandbox.h"
+#include "sandbox/audit.h"
+#include "sandbox/sandbox.h"
 
 static char scratch[64];
 static char **python_paths;

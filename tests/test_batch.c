@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "batch.h"
-#include "util.h"
+#include "control/batch.h"
+#include "base/util.h"
 
 TestSuite(batch, .timeout = 30);
 

@@ -10,15 +10,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bytecode.h"
-#include "kinds.h"
-#include "pyhost.h"
-#include "util.h"
+#include "measure/bytecode.h"
+#include "run/zygote.h"
+#include "kinds/kind.h"
+#include "observe/observe.h"
+#include "py/pyhost.h"
+#include "base/util.h"
 
 static void start(void)
 {
 	char err[256] = "";
-	cr_assert_eq(pyhost_start(err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(zygote_start_python(err, sizeof(err)), 0, "%s", err);
 }
 
 TestSuite(bytecode, .init = start, .timeout = 60);
@@ -52,7 +54,7 @@ static enum check_status run_check(PyObject *mod, const char *spec_json, const c
 	const char *problem = kind_def(CHECK_BYTECODE)->validate(c.spec, c.expect);
 	cr_assert_null(problem, "%s", problem);
 	json_t *obs = json_object();
-	kind_def(CHECK_BYTECODE)->observe(mod, c.spec, obs);
+	observer_of(CHECK_BYTECODE)->observe(mod, c.spec, obs);
 	cr_assert_null(PyErr_Occurred(), "the observer left a Python error set");
 	struct check_result out = { .check = &c, .max_score = 1 };
 	json_t *result = json_object();

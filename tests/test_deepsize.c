@@ -4,8 +4,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "deepsize.h"
-#include "util.h"
+#include "measure/deepsize.h"
+#include "base/util.h"
 
 static PyObject *globals;
 static PyObject *getsizeof; /* the original, captured before any patching */

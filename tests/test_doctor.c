@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "doctor.h"
+#include "cli/doctor.h"
 #include "e2e.h"
 
 TestSuite(doctor, .timeout = 60);
@@ -82,7 +82,7 @@ Test(doctor, warning_names_each_missing_layer_on_one_line)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
-	doctor_warn_degraded(&l, m);
+	sandbox_warn_degraded(&l, m);
 	fclose(m);
 	cr_expect_eq(count(text, "\n"), 1, "%s", text);
 	cr_expect(strstr(text, "pid_ns") && strstr(text, "landlock") && strstr(text, "2 layers"), "%s", text);
@@ -91,7 +91,7 @@ Test(doctor, warning_names_each_missing_layer_on_one_line)
 	for (int k = 0; k < SANDBOX_NLAYERS; k++)
 		l.on[k] = true;
 	m = open_memstream(&text, &len);
-	doctor_warn_degraded(&l, m);
+	sandbox_warn_degraded(&l, m);
 	fclose(m);
 	cr_expect_str_eq(text, "");
 	free(text);

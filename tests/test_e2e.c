@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "e2e.h"
-#include "rubric.h"
-#include "util.h"
+#include "rubric/rubric.h"
+#include "base/util.h"
 
 TestSuite(e2e, .timeout = 120);
 

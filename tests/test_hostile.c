@@ -46,9 +46,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "e2e.h"
-#include "util.h"
+#include "base/util.h"
 
 TestSuite(hostile, .timeout = 300);
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
-#include "util.h"
+#include "base/util.h"
 
 TestSuite(kinds, .timeout = 60);
 

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kinds.h"
+#include "kinds/kind.h"
+#include "observe/observe.h"
 #include "kindtest.h"
 
 TestSuite(leak, .init = kindtest_start, .timeout = 60);

@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pyhost.h"
-#include "util.h"
+#include "py/pyhost.h"
+#include "run/zygote.h"
+#include "base/util.h"
 
 static void start(void)
 {
 	char err[256] = "";
-	cr_assert_eq(pyhost_start(err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(zygote_start_python(err, sizeof(err)), 0, "%s", err);
 }
 
 TestSuite(lessons, .init = start, .timeout = 120);

@@ -4,16 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allochook.h"
-#include "kinds.h"
-#include "memfix.h"
-#include "pyhost.h"
-#include "verdict.h"
+#include "measure/allochook.h"
+#include "run/zygote.h"
+#include "kinds/kind.h"
+#include "observe/observe.h"
+#include "py/memfix.h"
+#include "py/pyhost.h"
+#include "kinds/verdict.h"
 
 static void start(void)
 {
 	char err[256];
-	cr_assert_eq(pyhost_start(err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(zygote_start_python(err, sizeof(err)), 0, "%s", err);
 }
 
 TestSuite(memprof, .init = start, .timeout = 60);
@@ -60,7 +62,7 @@ static enum check_status grade_one(PyObject *mod, const char *workload, const ch
 				 "caller", caller);
 	json_t *expect = json_pack("{s:[s]}", "verify", verify);
 	json_t *obs = json_object();
-	kd->observe(mod, spec, obs);
+	observer_of(CHECK_MEMPROF)->observe(mod, spec, obs);
 	/* The interpreter is left as found. */
 	cr_expect(!memfix_tracing(), "tracemalloc left tracing");
 	cr_expect(!allochook_installed(), "allocator hook left installed");

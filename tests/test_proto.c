@@ -4,8 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "proto.h"
-#include "util.h"
+#include "base/wire.h"
+#include "base/util.h"
 
 TestSuite(proto, .timeout = 10);
 

@@ -2,8 +2,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "pyvalue.h"
-#include "value.h"
+#include "py/pyvalue.h"
+#include "base/value.h"
 
 static PyObject *globals;
 

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "e2e.h"
-#include "rubric.h"
-#include "util.h"
-#include "value.h"
+#include "rubric/rubric.h"
+#include "base/util.h"
+#include "base/value.h"
 
 TestSuite(rubric, .timeout = 30);
 

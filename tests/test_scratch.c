@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "scratch.h"
-#include "util.h"
+#include "run/scratch.h"
+#include "base/util.h"
 
 TestSuite(scratch, .timeout = 30);
 

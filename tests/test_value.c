@@ -1,7 +1,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "value.h"
+#include "base/value.h"
 
 TestSuite(value, .timeout = 10);
 

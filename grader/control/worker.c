@@ -1,0 +1,278 @@
+#include "control/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/wire.h"
+#include "base/util.h"
+#include "run/zygote.h"
+
+#define START_TIMEOUT 60.0
+#define COMPILE_TIMEOUT 30.0
+#define RESULT_GRACE 10.0
+#define RESULT_MAX_BYTES (16u << 20)
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int worker_start(struct worker *w, char *err, size_t errlen)
+{
+	int sv[2];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n < 0)
+		return fail(err, errlen, "cannot find the grade binary: %s", strerror(errno));
+	exe[n] = '\0';
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return fail(err, errlen, "cannot create a channel: %s", strerror(errno));
+
+	/* Only the sanitizers' settings pass into the zygote's environment. */
+	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	char *envp[ARRAY_SIZE(keep) + 1] = { 0 };
+	size_t ne = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+		const char *v = getenv(keep[i]);
+		if (v)
+			envp[ne++] = xasprintf("%s=%s", keep[i], v);
+	}
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		if (dup2(sv[1], 3) < 0)
+			_exit(127);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		char *argv[] = { exe, ZYGOTE_FLAG, "3", NULL };
+		execve(exe, argv, envp);
+		_exit(127);
+	}
+	for (size_t i = 0; i < ne; i++)
+		free(envp[i]);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return fail(err, errlen, "cannot start the interpreter process: %s", strerror(errno));
+	}
+	w->pid = pid;
+	w->fd = sv[0];
+
+	json_t *ready = NULL;
+	int rc = proto_recv(w->fd, &ready, 1 << 16, now_seconds() + START_TIMEOUT);
+	if (rc < 0) {
+		worker_stop(w);
+		return fail(err, errlen, "the embedded Python did not start: %s", proto_strerror(rc));
+	}
+	const char *op = json_string_value(json_object_get(ready, "op"));
+	if (!op || strcmp(op, "ready")) {
+		fail(err, errlen, "the embedded Python did not start: %s",
+		     str_or(json_string_value(json_object_get(ready, "message")), "unexpected message"));
+		json_decref(ready);
+		worker_stop(w);
+		return -1;
+	}
+	snprintf(w->python, sizeof(w->python), "%s", str_or(json_string_value(json_object_get(ready, "python")), "?"));
+	w->major = (int)json_integer_value(json_object_get(ready, "major"));
+	w->minor = (int)json_integer_value(json_object_get(ready, "minor"));
+	json_decref(ready);
+	return 0;
+}
+
+static int recv_op(struct worker *w, json_t **out, const char *want, double deadline, char *err, size_t errlen)
+{
+	json_t *msg = NULL;
+	int rc = proto_recv(w->fd, &msg, RESULT_MAX_BYTES, deadline);
+	if (rc < 0)
+		return fail(err, errlen, "%s", proto_strerror(rc));
+	const char *op = json_string_value(json_object_get(msg, "op"));
+	if (op && !strcmp(op, want)) {
+		*out = msg;
+		return 0;
+	}
+	if (op && !strcmp(op, "supervisor_end")) {
+		/* The supervisor died under us: the zygote says how. */
+		json_t *st = json_object_get(msg, "status");
+		json_int_t sig = json_integer_value(json_object_get(st, "signal"));
+		char what[64];
+		snprintf(what, sizeof(what), sig ? "signal %d" : "status %d",
+			 (int)(sig ? sig : json_integer_value(json_object_get(st, "exit"))));
+		w->in_exercise = false;
+		w->supervisor = 0;
+		free(w->dir);
+		w->dir = NULL;
+		fail(err, errlen, "the grading process for this submission died (%s)", what);
+	} else {
+		fail(err, errlen, "unexpected message '%s' from the interpreter process", op ? op : "?");
+	}
+	json_decref(msg);
+	return -1;
+}
+
+/*
+ * The controller, the supervisor and the check child of a submission take
+ * turns (each waits for the other's answer), so they run best on one CPU:
+ * a wake-up there is a context switch with the data still in cache, across
+ * CPUs an interrupt and cold caches (bench/README.md: ~13% of a course
+ * submission's CPU).  The CPU is chosen afresh for every submission (the
+ * one we are on), so that concurrent runs and lanes spread as the
+ * scheduler sees fit.  Returns it, or -1.
+ */
+static int pin_to_this_cpu(struct worker *w)
+{
+	int cpu = sched_getcpu();
+	if (cpu < 0 || cpu >= CPU_SETSIZE || (!w->pinned && sched_getaffinity(0, sizeof(w->cpus), &w->cpus) < 0))
+		return -1;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) < 0)
+		return -1;
+	w->pinned = true;
+	return cpu;
+}
+
+static void unpin(struct worker *w)
+{
+	if (w->pinned)
+		sched_setaffinity(0, sizeof(w->cpus), &w->cpus);
+	w->pinned = false;
+}
+
+int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, json_t **compiled,
+		 char *err, size_t errlen)
+{
+	if (w->supervisor && strcmp(w->dir, dir))
+		worker_finish(w);
+	if (!w->supervisor) {
+		json_t *job = json_pack("{s:s, s:s, s:i}", "op", "submission", "dir", dir, "cpu", pin_to_this_cpu(w));
+		int rc = proto_send(w->fd, job);
+		json_decref(job);
+		if (rc < 0)
+			return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
+		json_t *hello = NULL;
+		if (recv_op(w, &hello, "hello", now_seconds() + START_TIMEOUT, err, errlen) < 0)
+			return -1;
+		w->supervisor = (pid_t)json_integer_value(json_object_get(hello, "pid"));
+		w->dir = xstrdup(dir);
+		json_decref(hello);
+	}
+	json_t *files = json_array();
+	for (size_t i = 0; i < ex->n_files; i++)
+		json_array_append_new(files, json_string(ex->files[i]));
+	json_t *job = json_pack("{s:s, s:s, s:o}", "op", "exercise", "exercise", ex->id, "files", files);
+	int rc = proto_send(w->fd, job);
+	json_decref(job);
+	if (rc < 0)
+		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
+	w->in_exercise = true;
+	json_t *msg = NULL;
+	if (recv_op(w, &msg, "compiled", now_seconds() + COMPILE_TIMEOUT, err, errlen) < 0)
+		return -1;
+	*compiled = json_incref(json_object_get(msg, "files"));
+	json_decref(msg);
+	return 0;
+}
+
+int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, bool fresh,
+		 json_t **result, char *err, size_t errlen)
+{
+	if (!w->in_exercise)
+		return fail(err, errlen, "%s", "no exercise in progress");
+	json_t *header = json_pack("{s:s, s:{s:f, s:f, s:I, s:I}, s:b}", "op", "check", "limits",
+				   "wall", c->limits.wall_seconds, "cpu", c->limits.cpu_seconds,
+				   "memory", (json_int_t)c->limits.memory_bytes,
+				   "output", (json_int_t)c->limits.output_bytes, "fresh", fresh);
+	/* Only the check's own inputs: never 'expect', never other checks. */
+	json_t *request = json_pack("{s:s, s:s, s:s, s:O}", "exercise", ex->id, "check", c->id, "kind",
+				    check_kind_name(c->kind), "spec", c->spec);
+	int rc = proto_send(w->fd, header);
+	if (rc == 0)
+		rc = proto_send(w->fd, request);
+	json_decref(header);
+	json_decref(request);
+	if (rc < 0)
+		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
+	return recv_op(w, result, "result", now_seconds() + c->limits.wall_seconds + RESULT_GRACE, err, errlen);
+}
+
+void worker_end(struct worker *w)
+{
+	/* The supervisor hands the exercise's check child the next exercise
+	 * (or replaces it), or ends it with the submission. */
+	w->in_exercise = false;
+}
+
+void worker_finish(struct worker *w)
+{
+	w->in_exercise = false;
+	unpin(w);
+	if (!w->supervisor)
+		return;
+	json_t *done = json_pack("{s:s}", "op", "done");
+	proto_send(w->fd, done);
+	json_decref(done);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		json_t *msg = NULL;
+		int rc = proto_recv(w->fd, &msg, RESULT_MAX_BYTES, now_seconds() + 5.0);
+		const char *op = rc == 0 ? json_string_value(json_object_get(msg, "op")) : NULL;
+		bool ended = op && !strcmp(op, "supervisor_end");
+		json_decref(msg);
+		if (ended)
+			break;
+		/* Stuck or confused: kill the supervisor; the zygote reaps it and
+		 * tells us, which brings the channel back in step. */
+		if (w->supervisor > 0)
+			kill(w->supervisor, SIGKILL);
+		if (rc == PROTO_EOF)
+			break;
+	}
+	w->supervisor = 0;
+	free(w->dir);
+	w->dir = NULL;
+}
+
+void worker_stop(struct worker *w)
+{
+	worker_finish(w);
+	if (w->fd >= 0) {
+		json_t *quit = json_pack("{s:s}", "op", "quit");
+		proto_send(w->fd, quit);
+		json_decref(quit);
+		close(w->fd);
+		w->fd = -1;
+	}
+	if (w->pid > 0) {
+		int status;
+		double deadline = now_seconds() + 2.0;
+		while (waitpid(w->pid, &status, WNOHANG) == 0) {
+			if (now_seconds() > deadline) {
+				kill(w->pid, SIGKILL);
+				waitpid(w->pid, &status, 0);
+				break;
+			}
+			usleep(1000);
+		}
+		w->pid = 0;
+	}
+}

@@ -1,0 +1,163 @@
+#include "run/zygote.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox/audit.h"
+#include "base/wire.h"
+#include "measure/bytecode.h"
+#include "py/fixtures.h"
+#include "py/memfix.h"
+#include "py/pyhost.h"
+#include "sandbox/sandbox.h"
+#include "run/scratch.h"
+#include "run/supervisor.h"
+#include "base/util.h"
+
+int zygote_start_python(char *err, size_t errlen)
+{
+	if (pyhost_start(err, errlen) < 0 || fixtures_start(err, errlen) < 0 || memfix_start(err, errlen) < 0 ||
+	    bytecode_init(err, errlen) < 0)
+		return -1;
+	if (audit_prepare() < 0) {
+		PyErr_Clear();
+		snprintf(err, errlen, "cannot prepare the audit hook");
+		return -1;
+	}
+	pyhost_freeze();
+	return 0;
+}
+
+static json_t *exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return json_pack("{s:i}", "signal", WTERMSIG(status));
+	return json_pack("{s:i}", "exit", WEXITSTATUS(status));
+}
+
+int zygote_main(int fd)
+{
+	char err[256] = "";
+	/* If the controller dies, so do we (and, through the same setting in
+	 * each generation, everything below us). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		return 1;
+	if (zygote_start_python(err, sizeof(err)) < 0) {
+		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", err);
+		proto_send(fd, msg);
+		json_decref(msg);
+		return 1;
+	}
+	/* What every check child would otherwise do to the shared heap: the
+	 * interpreter state for the scratch path they all get, and the
+	 * prepared sys.stdout; a child that finds them done writes nothing. */
+	if (audit_preset(SCRATCH_TMPFS_DIR) < 0 || pyhost_setup_stdio() < 0)
+		PyErr_Clear(); /* then each child does it */
+	/* Once per run: which isolation layers this host allows, and the
+	 * read-only paths of every check (Python's own and the system's). */
+	struct sandbox_layers probed;
+	sandbox_probe(&probed);
+	/* The namespaces every check shares (user, network, IPC, UTS) and the
+	 * compiled seccomp filter: once here rather than per supervisor, since
+	 * a network namespace costs milliseconds to create and to destroy.
+	 * Everything the supervisors need from the host (submission files,
+	 * a scratch directory under /tmp) stays reachable: the user namespace
+	 * maps our own uid and gid to themselves. */
+	if (sandbox_supervisor_init(&probed, err, sizeof(err)) < 0) {
+		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", err);
+		proto_send(fd, msg);
+		json_decref(msg);
+		return 1;
+	}
+	if (sandbox_prepare(supervisor_policy_template(), &probed, err, sizeof(err)) < 0)
+		err[0] = '\0'; /* each check child then compiles the filter itself */
+	char **python_paths = audit_python_paths(); /* owned until exit */
+	if (!python_paths) {
+		PyErr_Clear();
+		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", "cannot find Python's directories");
+		proto_send(fd, msg);
+		json_decref(msg);
+		return 1;
+	}
+	/* Canonical once here, so that no check child resolves them again;
+	 * paths this host does not have are left out. */
+	const char *read_paths[40];
+	size_t n_paths = 0;
+	for (char **p = python_paths; *p && n_paths < 24; p++)
+		read_paths[n_paths++] = *p;
+	for (const char *const *p = sandbox_system_read_paths(); *p && n_paths < ARRAY_SIZE(read_paths) - 1; p++) {
+		char *real = realpath(*p, NULL); /* owned until exit */
+		if (real)
+			read_paths[n_paths++] = real;
+	}
+	read_paths[n_paths] = NULL;
+
+	json_t *on = json_array(), *off = json_object();
+	for (int i = 0; i < SANDBOX_NLAYERS; i++) {
+		const char *name = sandbox_layer_name((enum sandbox_layer)i);
+		if (probed.on[i])
+			json_array_append_new(on, json_string(name));
+		else
+			json_object_set_new(off, name, json_string(probed.why[i] ? probed.why[i] : "unavailable"));
+	}
+	json_t *ready = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:o, s:o}", "op", "ready", "python", pyhost.version,
+				  "major", pyhost.major, "minor", pyhost.minor, "micro", pyhost.micro,
+				  "hexversion", (json_int_t)pyhost.hexversion, "refcount_offset",
+				  (json_int_t)pyhost.refcount_call_offset, "sandbox", on, "sandbox_missing", off);
+	int rc = proto_send(fd, ready);
+	json_decref(ready);
+	if (rc < 0)
+		return 1;
+	/* Start-up left small free chunks all over the C heap; every forked
+	 * process's first mallocs would write their headers, a copied page
+	 * each.  Merged and handed back once here, they cost nobody. */
+	malloc_trim(0);
+
+	for (;;) {
+		json_t *msg = NULL;
+		rc = proto_recv(fd, &msg, 1 << 20, 0);
+		if (rc < 0)
+			return rc == PROTO_EOF ? 0 : 1;
+		const char *op = json_string_value(json_object_get(msg, "op"));
+		if (!op || !strcmp(op, "quit")) {
+			json_decref(msg);
+			return 0;
+		}
+		if (strcmp(op, "submission")) {
+			json_decref(msg);
+			continue;
+		}
+		PyOS_BeforeFork();
+		pid_t pid = fork();
+		if (pid == 0) {
+			PyOS_AfterFork_Child();
+			supervisor_main(fd, msg, &probed, read_paths);
+		}
+		PyOS_AfterFork_Parent();
+		json_decref(msg);
+		int status = 0;
+		json_t *end;
+		if (pid < 0) {
+			end = json_pack("{s:s, s:s}", "op", "supervisor_end", "error", strerror(errno));
+		} else {
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			/* As the subreaper, we inherit what a dead supervisor left. */
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+			end = json_pack("{s:s, s:o}", "op", "supervisor_end", "status", exit_status(status));
+		}
+		rc = proto_send(fd, end);
+		json_decref(end);
+		if (rc < 0)
+			return 1;
+	}
+}
