@@ -1,5 +1,7 @@
 #include "cli/doctor.h"
 
+#include "cli/cli.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +96,11 @@ int doctor_run(FILE *out)
 	fprintf(out, "verdict: degraded: %s%s%s unavailable; see docs/security.md for what each layer defends\n",
 		missing, n_missing && audit ? ", " : "", audit ? "audit hook" : "");
 	return 1;
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_usage_error("doctor takes no arguments, not '%s'", argv[1]);
+	return doctor_run(stdout);
 }

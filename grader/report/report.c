@@ -1,32 +1,57 @@
 #include "report/report.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/layers.h"
-#include "grade_config.h"
 #include "base/util.h"
 
-static const char *status_label(enum check_status s)
+extern const struct report_format report_format_text;
+extern const struct report_format report_format_json;
+
+static const struct report_format *const formats[] = {
+	&report_format_text,
+	&report_format_json,
+};
+
+const struct report_format *report_format_by_name(const char *name)
 {
-	static const char *const labels[STATUS_COUNT] = {
-		"pass", "FAIL", "ERROR", "TIMEOUT", "MEMORY", "CRASH", "FORBIDDEN", "skip",
-	};
-	return s < STATUS_COUNT ? labels[s] : "?";
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++)
+		if (!strcmp(formats[i]->name, name))
+			return formats[i];
+	return NULL;
 }
 
-static const char *status_color(enum check_status s)
+void report_format_names(char *buf, size_t len)
 {
-	switch (s) {
-	case STATUS_PASS: return "\033[32m";
-	case STATUS_FAIL: return "\033[31m";
-	case STATUS_SKIPPED: return "\033[2m";
-	default: return "\033[1;35m";
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(formats) && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? (i + 1 == ARRAY_SIZE(formats) ? " or " : ", ") : "",
+				 formats[i]->name);
+		used += w > 0 ? (size_t)w : 0;
 	}
 }
 
-/* Points as people write them: 2, 1.5, 0.33. */
-static void fmt_points(char *buf, size_t len, double v)
+char *report_format_string(const struct report_format *f, const struct grade_result *g,
+			   const struct report_options *opt)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&mem, &len);
+	if (!m)
+		return NULL;
+	int rc = f->write(m, g, opt);
+	if (fclose(m) != 0)
+		rc = -1;
+	if (rc < 0) {
+		free(mem);
+		return NULL;
+	}
+	return mem;
+}
+
+void report_points(char *buf, size_t len, double v)
 {
 	double r = round(v * 100) / 100;
 	if (r == floor(r))
@@ -35,74 +60,7 @@ static void fmt_points(char *buf, size_t len, double v)
 		snprintf(buf, len, "%g", r);
 }
 
-static void print_indented(FILE *out, const char *prefix, const char *text, size_t max_lines)
-{
-	size_t lines = 0;
-	const char *p = text;
-	while (*p && lines < max_lines) {
-		size_t n = strcspn(p, "\n");
-		fprintf(out, "%s%.*s\n", prefix, (int)(n > 200 ? 200 : n), p);
-		lines++;
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
-	if (*p)
-		fprintf(out, "%s...\n", prefix);
-}
-
-void report_text(FILE *out, const struct grade_result *g, const struct report_options *opt)
-{
-	const char *bold = opt->color ? "\033[1m" : "", *dim = opt->color ? "\033[2m" : "",
-		   *off = opt->color ? "\033[0m" : "";
-	char a[32], b[32];
-	/* "3.11.2 (main, ...) [GCC ...]": the version number is enough here. */
-	int vlen = (int)strcspn(g->python, " ");
-	fprintf(out, "%sgrade %s%s %s· Python %.*s · %s%s\n", bold, GRADE_VERSION, off, dim,
-		vlen ? vlen : 1, g->python[0] ? g->python : "?", g->submission, off);
-	for (size_t i = 0; i < g->n_exercises; i++) {
-		const struct exercise_result *e = &g->exercises[i];
-		fmt_points(a, sizeof(a), e->score);
-		fmt_points(b, sizeof(b), e->max_score);
-		fprintf(out, "\n%s%s%s", bold, e->exercise->id, off);
-		if (e->exercise->title)
-			fprintf(out, " — %s", e->exercise->title);
-		fprintf(out, "  %s%s/%s%s\n", bold, a, b, off);
-		if (e->error)
-			fprintf(out, "  %s\n", e->error);
-		for (size_t j = 0; j < e->n_checks; j++) {
-			const struct check_result *cr = &e->checks[j];
-			const struct check *c = cr->check;
-			bool hide = c->hidden && !opt->instructor;
-			fmt_points(a, sizeof(a), cr->score);
-			fmt_points(b, sizeof(b), cr->max_score);
-			fprintf(out, "  %s%-9s%s %-22s %s/%s", opt->color ? status_color(cr->status) : "",
-				status_label(cr->status), off, c->id, a, b);
-			if (hide)
-				fprintf(out, "  %s(hidden check)%s\n", dim, off);
-			else if (c->description)
-				fprintf(out, "  %s%s%s\n", dim, c->description, off);
-			else
-				fputc('\n', out);
-			if (hide || cr->status == STATUS_PASS)
-				continue;
-			if (cr->message)
-				print_indented(out, "      ", cr->message, 4);
-			if (cr->feedback)
-				print_indented(out, "      → ", cr->feedback, 6);
-			if (cr->output && cr->status != STATUS_SKIPPED) {
-				fprintf(out, "      %sprinted:%s\n", dim, off);
-				print_indented(out, "        | ", cr->output, 5);
-			}
-		}
-	}
-	fmt_points(a, sizeof(a), g->score);
-	fmt_points(b, sizeof(b), g->max_score);
-	fprintf(out, "\n%sScore: %s/%s%s (%.0f%%) %sin %.2f s%s\n", bold, a, b, off,
-		g->max_score > 0 ? 100.0 * g->score / g->max_score : 0.0, dim, g->seconds, off);
-}
-
-static json_t *number(double v)
+json_t *report_number(double v)
 {
 	double r = round(v * 1000) / 1000;
 	if (r == floor(r) && fabs(r) < 1e15)
@@ -110,44 +68,7 @@ static json_t *number(double v)
 	return json_real(r);
 }
 
-json_t *report_json(const struct grade_result *g, const struct report_options *opt)
+bool report_hides(const struct check_result *cr, const struct report_options *opt)
 {
-	json_t *exercises = json_array();
-	for (size_t i = 0; i < g->n_exercises; i++) {
-		const struct exercise_result *e = &g->exercises[i];
-		json_t *checks = json_array();
-		for (size_t j = 0; j < e->n_checks; j++) {
-			const struct check_result *cr = &e->checks[j];
-			const struct check *c = cr->check;
-			bool hide = c->hidden && !opt->instructor;
-			json_t *jc = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "id", c->id, "kind",
-					       check_kind_name(c->kind), "status", check_status_name(cr->status),
-					       "score", number(cr->score), "max_score", number(cr->max_score),
-					       "hidden", c->hidden);
-			json_object_set_new(jc, "message", json_string(hide ? "hidden check" : cr->message ? cr->message : ""));
-			if (c->description && !hide)
-				json_object_set_new(jc, "description", json_string(c->description));
-			if (cr->feedback && !hide)
-				json_object_set_new(jc, "feedback", json_string(cr->feedback));
-			if (cr->output && !hide)
-				json_object_set_new(jc, "output", json_string(cr->output));
-			json_object_set_new(jc, "seconds", json_real(round(cr->seconds * 1e4) / 1e4));
-			json_array_append_new(checks, jc);
-		}
-		json_t *je = json_pack("{s:s, s:o, s:o, s:o}", "id", e->exercise->id, "score", number(e->score),
-				       "max_score", number(e->max_score), "checks", checks);
-		if (e->exercise->title)
-			json_object_set_new(je, "title", json_string(e->exercise->title));
-		if (e->error)
-			json_object_set_new(je, "error", json_string(e->error));
-		json_array_append_new(exercises, je);
-	}
-	json_t *grader = json_pack("{s:s, s:s}", "version", GRADE_VERSION, "python", g->python);
-	if (g->sandbox_known) {
-		json_object_set_new(grader, "sandbox", sandbox_layers_json(&g->sandbox, true));
-		json_object_set_new(grader, "sandbox_missing", sandbox_layers_json(&g->sandbox, false));
-	}
-	return json_pack("{s:o, s:o, s:s, s:o, s:f, s:o}", "score", number(g->score), "max_score",
-			 number(g->max_score), "submission", g->submission, "grader", grader, "seconds",
-			 round(g->seconds * 1e4) / 1e4, "exercises", exercises);
+	return cr->check->hidden && !opt->instructor;
 }

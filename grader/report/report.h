@@ -1,12 +1,13 @@
 /*
- * report.h - writing a grade_result for people and machines.
+ * report.h - writing a grade_result for people and machines: one file per
+ * format (report/NAME.c), one row each in report.c's table.
  *
  * Formats are documented in docs/reports.md.  With 'instructor' false the
  * report is the student's: hidden checks show their status and points but
- * no message, feedback or output.
+ * no message, feedback or output (report_hides()).
  */
-#ifndef GRADE_REPORT_H
-#define GRADE_REPORT_H
+#ifndef GRADE_REPORT_REPORT_H
+#define GRADE_REPORT_REPORT_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -15,12 +16,37 @@
 #include "control/result.h"
 
 struct report_options {
-	bool instructor;
-	bool color;
+	bool instructor;   /* show hidden checks' details */
+	bool color;        /* terminal colours (text) */
+	bool one_line;     /* one of several reports in one stream (JSON Lines) */
 };
 
-void report_text(FILE *out, const struct grade_result *g, const struct report_options *opt);
-/* Returns a new JSON reference. */
+struct report_format {
+	const char *name;  /* as --format takes it */
+	/* Writes g's report to out.  Returns 0, or -1 when out failed. */
+	int (*write)(FILE *out, const struct grade_result *g, const struct report_options *opt);
+};
+
+/* The format called 'name', or NULL. */
+const struct report_format *report_format_by_name(const char *name);
+/* "text or json": the names, for messages. */
+void report_format_names(char *buf, size_t len);
+
+/* The report as a new string (caller frees), or NULL when it cannot be
+ * written. */
+char *report_format_string(const struct report_format *f, const struct grade_result *g,
+			   const struct report_options *opt);
+
+/* The JSON report as a new reference (also what report_format_json
+ * writes). */
 json_t *report_json(const struct grade_result *g, const struct report_options *opt);
+
+/* Helpers the formats share. */
+/* Points as people write them: 2, 1.5, 0.33. */
+void report_points(char *buf, size_t len, double v);
+/* A score for JSON: an integer when whole, else rounded to 3 decimals (new reference). */
+json_t *report_number(double v);
+/* Whether the check's details are withheld from this report. */
+bool report_hides(const struct check_result *cr, const struct report_options *opt);
 
 #endif

@@ -1,0 +1,98 @@
+#include "report/report.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "grade_config.h"
+#include "base/util.h"
+
+static const char *status_label(enum check_status s)
+{
+	static const char *const labels[STATUS_COUNT] = {
+		"pass", "FAIL", "ERROR", "TIMEOUT", "MEMORY", "CRASH", "FORBIDDEN", "skip",
+	};
+	return s < STATUS_COUNT ? labels[s] : "?";
+}
+
+static const char *status_color(enum check_status s)
+{
+	switch (s) {
+	case STATUS_PASS: return "\033[32m";
+	case STATUS_FAIL: return "\033[31m";
+	case STATUS_SKIPPED: return "\033[2m";
+	default: return "\033[1;35m";
+	}
+}
+
+static void print_indented(FILE *out, const char *prefix, const char *text, size_t max_lines)
+{
+	size_t lines = 0;
+	const char *p = text;
+	while (*p && lines < max_lines) {
+		size_t n = strcspn(p, "\n");
+		fprintf(out, "%s%.*s\n", prefix, (int)(n > 200 ? 200 : n), p);
+		lines++;
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	if (*p)
+		fprintf(out, "%s...\n", prefix);
+}
+
+static int write_text(FILE *out, const struct grade_result *g, const struct report_options *opt)
+{
+	const char *bold = opt->color ? "\033[1m" : "", *dim = opt->color ? "\033[2m" : "",
+		   *off = opt->color ? "\033[0m" : "";
+	char a[32], b[32];
+	/* "3.11.2 (main, ...) [GCC ...]": the version number is enough here. */
+	int vlen = (int)strcspn(g->python, " ");
+	fprintf(out, "%sgrade %s%s %s· Python %.*s · %s%s\n", bold, GRADE_VERSION, off, dim,
+		vlen ? vlen : 1, g->python[0] ? g->python : "?", g->submission, off);
+	for (size_t i = 0; i < g->n_exercises; i++) {
+		const struct exercise_result *e = &g->exercises[i];
+		report_points(a, sizeof(a), e->score);
+		report_points(b, sizeof(b), e->max_score);
+		fprintf(out, "\n%s%s%s", bold, e->exercise->id, off);
+		if (e->exercise->title)
+			fprintf(out, " — %s", e->exercise->title);
+		fprintf(out, "  %s%s/%s%s\n", bold, a, b, off);
+		if (e->error)
+			fprintf(out, "  %s\n", e->error);
+		for (size_t j = 0; j < e->n_checks; j++) {
+			const struct check_result *cr = &e->checks[j];
+			const struct check *c = cr->check;
+			bool hide = report_hides(cr, opt);
+			report_points(a, sizeof(a), cr->score);
+			report_points(b, sizeof(b), cr->max_score);
+			fprintf(out, "  %s%-9s%s %-22s %s/%s", opt->color ? status_color(cr->status) : "",
+				status_label(cr->status), off, c->id, a, b);
+			if (hide)
+				fprintf(out, "  %s(hidden check)%s\n", dim, off);
+			else if (c->description)
+				fprintf(out, "  %s%s%s\n", dim, c->description, off);
+			else
+				fputc('\n', out);
+			if (hide || cr->status == STATUS_PASS)
+				continue;
+			if (cr->message)
+				print_indented(out, "      ", cr->message, 4);
+			if (cr->feedback)
+				print_indented(out, "      → ", cr->feedback, 6);
+			if (cr->output && cr->status != STATUS_SKIPPED) {
+				fprintf(out, "      %sprinted:%s\n", dim, off);
+				print_indented(out, "        | ", cr->output, 5);
+			}
+		}
+	}
+	report_points(a, sizeof(a), g->score);
+	report_points(b, sizeof(b), g->max_score);
+	fprintf(out, "\n%sScore: %s/%s%s (%.0f%%) %sin %.2f s%s\n", bold, a, b, off,
+		g->max_score > 0 ? 100.0 * g->score / g->max_score : 0.0, dim, g->seconds, off);
+	return ferror(out) ? -1 : 0;
+}
+
+const struct report_format report_format_text = {
+	.name = "text",
+	.write = write_text,
+};
