@@ -1,6 +1,6 @@
 #!/usr/bin/python3.11
 """Checks that bench/pytest_equivalent reaches the same per-check outcome as
-the expected.json of the sample submissions (tests/submissions/refcount-*).
+the expected.json of the sample submissions (tests/data/submissions/refcount-*).
 
     /usr/bin/python3.11 bench/check_equivalence.py [SUBMISSION_DIR...]
 
@@ -51,7 +51,7 @@ def pytest_outcomes(sub):
 
 
 def main():
-    subs = sys.argv[1:] or [d for d in sorted(glob.glob(os.path.join(ROOT, "tests/submissions/refcount-*")))
+    subs = sys.argv[1:] or [d for d in sorted(glob.glob(os.path.join(ROOT, "tests/data/submissions/refcount-*")))
                             if os.path.basename(d) not in SKIP_BY_DEFAULT]
     bad = 0
     for sub in subs:

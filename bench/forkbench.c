@@ -532,7 +532,7 @@ static void describe_self(void)
 int main(int argc, char **argv)
 {
 	int n = 300, cold = 0;
-	const char *path = "tests/submissions/refcount-correct/refcount.py";
+	const char *path = "tests/data/submissions/refcount-correct/refcount.py";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			n = atoi(argv[++i]);
