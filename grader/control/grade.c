@@ -1,5 +1,7 @@
 #include "control/grade.h"
 
+#include "base/error.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -181,12 +183,10 @@ int grade_submission(struct worker *w, const struct rubric *r, const char *dir, 
 	struct stat st;
 	out->submission = xstrdup(dir);
 	if (stat(dir, &st) < 0 || !realpath(dir, abs)) {
-		snprintf(err, errlen, "cannot open submission '%s': %s", dir, strerror(errno));
-		return -1;
+		return fail(err, errlen, "cannot open submission '%s': %s", dir, strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "submission '%s' is not a directory", dir);
-		return -1;
+		return fail(err, errlen, "submission '%s' is not a directory", dir);
 	}
 	trace_results = getenv("GRADE_TRACE") != NULL;
 	double t0 = now_seconds();

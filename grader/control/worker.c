@@ -1,5 +1,7 @@
 #include "control/worker.h"
 
+#include "base/error.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,17 +23,6 @@
 #define COMPILE_TIMEOUT 30.0
 #define RESULT_GRACE 10.0
 #define RESULT_MAX_BYTES (16u << 20)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int worker_start(struct worker *w, char *err, size_t errlen)
 {

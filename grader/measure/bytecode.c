@@ -1,5 +1,7 @@
 #include "measure/bytecode.h"
 
+#include "base/error.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -16,11 +18,11 @@ static struct {
 	json_t *specialized;             /* {"LOAD_FAST__LOAD_FAST": true, ...} */
 } T;
 
-static int fail(char *err, size_t errlen, const char *what)
+/* Opcode tables that cannot be read: nothing of the bytecode kinds works. */
+static int tables_fail(char *err, size_t errlen, const char *what)
 {
 	PyErr_Clear();
-	snprintf(err, errlen, "cannot read the opcode tables: %s", what);
-	return -1;
+	return fail(err, errlen, "cannot read the opcode tables: %s", what);
 }
 
 /* opcode._specializations: {"BINARY_OP": ["BINARY_OP_ADD_INT", ...], ...}
@@ -51,14 +53,14 @@ int bytecode_init(char *err, size_t errlen)
 		return 0;
 	opcode = PyImport_ImportModule("opcode"); /* new */
 	if (!opcode) {
-		rc = fail(err, errlen, "no opcode module");
+		rc = tables_fail(err, errlen, "no opcode module");
 		goto done;
 	}
 	names = PyObject_GetAttrString(opcode, "opname");                 /* new */
 	caches = PyObject_GetAttrString(opcode, "_inline_cache_entries"); /* new: list (3.11, 3.12) or dict by name (3.13) */
 	ext = PyObject_GetAttrString(opcode, "EXTENDED_ARG");             /* new */
 	if (!names || !PyList_Check(names) || PyList_GET_SIZE(names) < 256 || !caches || !ext || !PyLong_Check(ext)) {
-		rc = fail(err, errlen, "opcode.opname, _inline_cache_entries or EXTENDED_ARG is missing");
+		rc = tables_fail(err, errlen, "opcode.opname, _inline_cache_entries or EXTENDED_ARG is missing");
 		goto done;
 	}
 	T.extended_arg = (int)PyLong_AsLong(ext);
@@ -67,7 +69,7 @@ int bytecode_init(char *err, size_t errlen)
 		PyObject *name = PyList_GET_ITEM(names, op); /* borrowed */
 		const char *s = PyUnicode_Check(name) ? PyUnicode_AsUTF8(name) : NULL;
 		if (!s) {
-			rc = fail(err, errlen, "an opcode name is not a string");
+			rc = tables_fail(err, errlen, "an opcode name is not a string");
 			goto done;
 		}
 		snprintf(T.opname[op], OPNAME_MAX, "%s", s);

@@ -8,6 +8,8 @@
  */
 #include "observe/observe.h"
 
+#include "base/error.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +26,11 @@
 static int compute_truth(const char *truth, PyObject *args, long long *out, char *err, size_t errlen)
 {
 	if (PyTuple_GET_SIZE(args) < 1) {
-		snprintf(err, errlen, "'truth' needs an argument");
-		return -1;
+		return fail(err, errlen, "'truth' needs an argument");
 	}
 	if (!strcmp(truth, "deepsize"))
 		return deepsize_walk(PyTuple_GET_ITEM(args, 0), fixtures_getsizeof(), out, err, errlen);
-	snprintf(err, errlen, "unknown truth '%s'", truth);
-	return -1;
+	return fail(err, errlen, "unknown truth '%s'", truth);
 }
 
 /* Reads the attributes the rubric names (spec[key]: a list of names) from

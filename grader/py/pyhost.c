@@ -1,5 +1,7 @@
 #include "py/pyhost.h"
 
+#include "base/error.h"
+
 #include "sandbox/audit.h"
 
 #include <fcntl.h>
@@ -60,24 +62,21 @@ int pyhost_start(char *err, size_t errlen)
 	 * child arms it. */
 	if (audit_install() < 0) {
 		PyConfig_Clear(&config);
-		snprintf(err, errlen, "cannot install the audit hook");
-		return -1;
+		return fail(err, errlen, "cannot install the audit hook");
 	}
 	PyStatus status = PyConfig_SetBytesString(&config, &config.program_name, "grade");
 	if (!PyStatus_Exception(status))
 		status = Py_InitializeFromConfig(&config);
 	PyConfig_Clear(&config);
 	if (PyStatus_Exception(status)) {
-		snprintf(err, errlen, "cannot start Python: %s", status.err_msg ? status.err_msg : "unknown error");
-		return -1;
+		return fail(err, errlen, "cannot start Python: %s", status.err_msg ? status.err_msg : "unknown error");
 	}
 
 	for (size_t i = 0; i < ARRAY_SIZE(warm_modules); i++) {
 		PyObject *m = PyImport_ImportModule(warm_modules[i]); /* new */
 		if (!m) {
 			PyErr_Clear();
-			snprintf(err, errlen, "cannot import %s", warm_modules[i]);
-			return -1;
+			return fail(err, errlen, "cannot import %s", warm_modules[i]);
 		}
 		Py_DECREF(m);
 	}
@@ -91,8 +90,7 @@ int pyhost_start(char *err, size_t errlen)
 	pyhost.micro = PY_MICRO_VERSION;
 	read_paths();
 	if (prepare_stdio() < 0) {
-		snprintf(err, errlen, "cannot prepare the children's sys.stdout");
-		return -1;
+		return fail(err, errlen, "cannot prepare the children's sys.stdout");
 	}
 	return 0;
 }

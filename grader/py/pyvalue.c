@@ -1,5 +1,7 @@
 #include "py/pyvalue.h"
 
+#include "base/error.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,10 +15,9 @@ struct encoder {
 	size_t errlen;
 };
 
-static int fail(struct encoder *e, const char *msg)
+static int encode_fail(struct encoder *e, const char *msg)
 {
-	snprintf(e->err, e->errlen, "%s", msg);
-	return -1;
+	return fail(e->err, e->errlen, "%s", msg);
 }
 
 void pyvalue_type_name(PyObject *obj, char *out, size_t outlen)
@@ -94,7 +95,7 @@ static int encode_set(struct encoder *e, PyObject *set, json_t **out, int depth)
 	if (PyErr_Occurred()) {
 		/* Out of memory only: iterating an exact set runs no Python code. */
 		PyErr_Clear();
-		fail(e, "a set that cannot be iterated");
+		encode_fail(e, "a set that cannot be iterated");
 		goto done;
 	}
 	value_sort_array(arr);
@@ -139,10 +140,10 @@ static int encode_int(struct encoder *e, PyObject *obj, json_t **out)
 	size_t bits = _PyLong_NumBits(obj);
 	if (bits == (size_t)-1) {
 		PyErr_Clear();
-		return fail(e, "cannot measure an int");
+		return encode_fail(e, "cannot measure an int");
 	}
 	if (bits > 1000000)
-		return fail(e, "an int too large to compare (more than a million bits)");
+		return encode_fail(e, "an int too large to compare (more than a million bits)");
 	/* Decimal is canonical (rubrics write ints that way).  It fails past
 	 * sys.get_int_max_str_digits(), which student code may lower; base 16
 	 * has no such limit and is linear, so it is the fallback. */
@@ -153,7 +154,7 @@ static int encode_int(struct encoder *e, PyObject *obj, json_t **out)
 	}
 	if (!text) {
 		PyErr_Clear();
-		return fail(e, "cannot convert an int");
+		return encode_fail(e, "cannot convert an int");
 	}
 	*out = tagged("$int", json_string(PyUnicode_AsUTF8(text)));
 	Py_DECREF(text);
@@ -174,7 +175,7 @@ static int encode_str(struct encoder *e, PyObject *obj, json_t **out)
 	PyObject *esc = PyUnicode_AsEncodedString(obj, "utf-8", "backslashreplace"); /* new */
 	if (!esc) {
 		PyErr_Clear();
-		return fail(e, "a str that cannot be encoded");
+		return encode_fail(e, "a str that cannot be encoded");
 	}
 	*out = tagged("$str", json_stringn(PyBytes_AS_STRING(esc), (size_t)PyBytes_GET_SIZE(esc)));
 	Py_DECREF(esc);
@@ -184,9 +185,9 @@ static int encode_str(struct encoder *e, PyObject *obj, json_t **out)
 static int encode(struct encoder *e, PyObject *obj, json_t **out, int depth)
 {
 	if (depth > PYVALUE_MAX_DEPTH)
-		return fail(e, "a value nested more than 100 levels deep");
+		return encode_fail(e, "a value nested more than 100 levels deep");
 	if (++e->items > PYVALUE_MAX_ITEMS)
-		return fail(e, "a value with more than 100000 items");
+		return encode_fail(e, "a value with more than 100000 items");
 
 	if (obj == Py_None) {
 		*out = json_null();
@@ -223,11 +224,11 @@ static int encode(struct encoder *e, PyObject *obj, json_t **out, int depth)
 		*out = tagged(PySet_CheckExact(obj) ? "$set" : "$frozenset", items);
 	} else if (PyBytes_CheckExact(obj)) {
 		if (PyBytes_GET_SIZE(obj) > 1 << 20)
-			return fail(e, "a bytes object larger than 1 MiB");
+			return encode_fail(e, "a bytes object larger than 1 MiB");
 		*out = tagged("$bytes", hex_of(PyBytes_AS_STRING(obj), PyBytes_GET_SIZE(obj)));
 	} else if (PyByteArray_CheckExact(obj)) {
 		if (PyByteArray_GET_SIZE(obj) > 1 << 20)
-			return fail(e, "a bytearray larger than 1 MiB");
+			return encode_fail(e, "a bytearray larger than 1 MiB");
 		*out = tagged("$bytearray", hex_of(PyByteArray_AS_STRING(obj), PyByteArray_GET_SIZE(obj)));
 	} else {
 		char name[128];

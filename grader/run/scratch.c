@@ -1,5 +1,7 @@
 #include "run/scratch.h"
 
+#include "base/error.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,8 +74,7 @@ static int copy_tree(int src_dir, int dst_dir, int depth, struct budget *b, char
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		snprintf(err, errlen, "cannot list the submission: %s", strerror(errno));
-		return -1;
+		return fail(err, errlen, "cannot list the submission: %s", strerror(errno));
 	}
 	/* The duplicate shares its position with src_dir, which the previous copy read to the end. */
 	rewinddir(d);
@@ -135,8 +136,7 @@ int scratch_open(struct scratch *s, const char *submission_dir, char *err, size_
 	/* Opened first: the submission may live under the /tmp we cover. */
 	s->src_fd = open(submission_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->src_fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", submission_dir, strerror(errno));
-		return -1;
+		return fail(err, errlen, "cannot open %s: %s", submission_dir, strerror(errno));
 	}
 	s->on_tmpfs = private_tmpfs() == 0;
 	return 0;
@@ -199,16 +199,14 @@ int scratch_refresh(struct scratch *s, char *err, size_t errlen)
 		return scratch_fresh_copy(s, err, errlen);
 	int fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", s->dir, strerror(errno));
-		return -1;
+		return fail(err, errlen, "cannot open %s: %s", s->dir, strerror(errno));
 	}
 	/* What the checks wrote, removed, or made unreadable goes; the
 	 * directory itself stays, and so does its inode. */
 	bool emptied = fchmod(fd, 0700) == 0 && remove_entries(fd, 0);
 	close(fd);
 	if (!emptied) {
-		snprintf(err, errlen, "cannot empty %s", s->dir);
-		return -1;
+		return fail(err, errlen, "cannot empty %s", s->dir);
 	}
 	return copy_into(s, s->dir, err, errlen);
 }

@@ -1,5 +1,7 @@
 #include "run/zygote.h"
 
+#include "base/error.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <malloc.h>
@@ -28,8 +30,7 @@ int zygote_start_python(char *err, size_t errlen)
 		return -1;
 	if (audit_prepare() < 0) {
 		PyErr_Clear();
-		snprintf(err, errlen, "cannot prepare the audit hook");
-		return -1;
+		return fail(err, errlen, "cannot prepare the audit hook");
 	}
 	pyhost_freeze();
 	return 0;

@@ -1,5 +1,7 @@
 #include "sandbox/sandbox.h"
 
+#include "base/error.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -142,22 +144,6 @@ static void layer_copy(struct sandbox_layers *to, const struct sandbox_layers *f
 	to->err[k] = from->err[k];
 }
 
-static int fail(char *err, size_t errlen, int errnum, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Formats "message: strerror(errnum)" (errnum 0: just the message) into err; returns -1. */
-static int fail(char *err, size_t errlen, int errnum, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	if (!err || !errlen)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	if (errnum && n >= 0 && (size_t)n < errlen)
-		snprintf(err + n, errlen - (size_t)n, ": %s", strerror(errnum));
-	return -1;
-}
 
 /* ====================================================================== */
 /* State that crosses fork: what S set up, how C was spawned.              */
@@ -238,7 +224,7 @@ int sandbox_supervisor_init(struct sandbox_layers *l, char *err, size_t errlen)
 			layer_off(l, SANDBOX_USER_NS, "unshare(CLONE_NEWUSER)", errno);
 		} else if (map_identity(uid, gid) < 0) {
 			/* Unmapped, S would be "nobody" and unable to read its own files: not a state to go on in. */
-			return fail(err, errlen, errno, "cannot write the uid/gid map of the new user namespace");
+			return fail_errno(err, errlen, errno, "cannot write the uid/gid map of the new user namespace");
 		}
 	}
 
@@ -636,18 +622,18 @@ static int apply_rlimits(const struct sandbox_policy *p, bool pid1, const struct
 		rlim_t soft = (rlim_t)ceil(p->cpu_seconds);
 		/* As pid 1, C ignores SIGXCPU (no handler, sent from inside): go straight to SIGKILL. */
 		if (lower_limit(RLIMIT_CPU, soft, pid1 ? soft : soft + 1) < 0)
-			return fail(err, errlen, errno, "setrlimit(RLIMIT_CPU)");
+			return fail_errno(err, errlen, errno, "setrlimit(RLIMIT_CPU)");
 	}
 	if (p->file_bytes && lower_limit(RLIMIT_FSIZE, p->file_bytes, p->file_bytes) < 0)
-		return fail(err, errlen, errno, "setrlimit(RLIMIT_FSIZE)");
+		return fail_errno(err, errlen, errno, "setrlimit(RLIMIT_FSIZE)");
 	if (p->max_open_files && lower_limit(RLIMIT_NOFILE, p->max_open_files, p->max_open_files) < 0)
-		return fail(err, errlen, errno, "setrlimit(RLIMIT_NOFILE)");
+		return fail_errno(err, errlen, errno, "setrlimit(RLIMIT_NOFILE)");
 	if (lower_limit(RLIMIT_CORE, 0, 0) < 0)
-		return fail(err, errlen, errno, "setrlimit(RLIMIT_CORE)");
+		return fail_errno(err, errlen, errno, "setrlimit(RLIMIT_CORE)");
 	/* Threads count as processes.  Root (and so "root" of S's user namespace) is exempt, hence only a second
 	 * line behind seccomp. */
 	if (!p->allow_threads && lower_limit(RLIMIT_NPROC, 0, 0) < 0)
-		return fail(err, errlen, errno, "setrlimit(RLIMIT_NPROC)");
+		return fail_errno(err, errlen, errno, "setrlimit(RLIMIT_NPROC)");
 	layer_on(applied, SANDBOX_RLIMITS, NULL);
 
 	if (!l->on[SANDBOX_MEMORY])
@@ -659,7 +645,7 @@ static int apply_rlimits(const struct sandbox_policy *p, bool pid1, const struct
 		layer_off(applied, SANDBOX_MEMORY, "no limit in the policy", 0);
 	} else {
 		if (lower_limit(RLIMIT_AS, p->memory_bytes, p->memory_bytes) < 0)
-			return fail(err, errlen, errno, "setrlimit(RLIMIT_AS)");
+			return fail_errno(err, errlen, errno, "setrlimit(RLIMIT_AS)");
 		layer_on(applied, SANDBOX_MEMORY, NULL);
 	}
 #endif
@@ -679,7 +665,7 @@ static int drop_capabilities(char *err, size_t errlen)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &hdr, data) < 0)
-		return fail(err, errlen, errno, "capset");
+		return fail_errno(err, errlen, errno, "capset");
 	return 0;
 }
 
@@ -705,11 +691,11 @@ static int close_other_fds(const struct sandbox_policy *p, char *err, size_t err
 	int keep[64];
 	unsigned next = 3;
 	if (p->n_keep_fds > sizeof(keep) / sizeof(keep[0]))
-		return fail(err, errlen, 0, "too many descriptors to keep (%zu)", p->n_keep_fds);
+		return fail(err, errlen, "too many descriptors to keep (%zu)", p->n_keep_fds);
 	for (size_t i = 0; i < p->n_keep_fds; i++) {
 		keep[i] = p->keep_fds[i];
 		if (keep[i] < 0 || fcntl(keep[i], F_GETFD) < 0)
-			return fail(err, errlen, EBADF, "descriptor %d to keep", keep[i]);
+			return fail_errno(err, errlen, EBADF, "descriptor %d to keep", keep[i]);
 	}
 	qsort(keep, p->n_keep_fds, sizeof(keep[0]), cmp_int);
 	for (size_t i = 0; i < p->n_keep_fds; i++) {
@@ -765,12 +751,12 @@ static int landlock_allow(int ruleset, const char *path, uint64_t rights, uint64
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return fail(err, errlen, errno, "landlock: cannot open '%s'", path);
+		return fail_errno(err, errlen, errno, "landlock: cannot open '%s'", path);
 	}
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
 		close(fd);
-		return fail(err, errlen, e, "landlock: cannot stat '%s'", path);
+		return fail_errno(err, errlen, e, "landlock: cannot stat '%s'", path);
 	}
 	pb.allowed_access = rights & handled;
 	if (!S_ISDIR(st.st_mode))
@@ -779,7 +765,7 @@ static int landlock_allow(int ruleset, const char *path, uint64_t rights, uint64
 	if (pb.allowed_access && syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0) {
 		int e = errno;
 		close(fd);
-		return fail(err, errlen, e, "landlock: cannot add a rule for '%s'", path);
+		return fail_errno(err, errlen, e, "landlock: cannot add a rule for '%s'", path);
 	}
 	close(fd);
 	return 0;
@@ -812,7 +798,7 @@ static int apply_landlock(const struct sandbox_policy *p, int abi, char *err, si
 	}
 	rs = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
 	if (rs < 0)
-		return fail(err, errlen, errno, "landlock_create_ruleset");
+		return fail_errno(err, errlen, errno, "landlock_create_ruleset");
 	for (const char *const *path = p->read_paths; path && *path; path++)
 		if (landlock_allow(rs, *path, readonly, attr.handled_access_fs, err, errlen) < 0)
 			goto done;
@@ -821,7 +807,7 @@ static int apply_landlock(const struct sandbox_policy *p, int abi, char *err, si
 	if (landlock_allow(rs, p->scratch_dir, scratch, attr.handled_access_fs, err, errlen) < 0)
 		goto done;
 	if (syscall(SYS_landlock_restrict_self, rs, 0) < 0) {
-		fail(err, errlen, errno, "landlock_restrict_self");
+		fail_errno(err, errlen, errno, "landlock_restrict_self");
 		goto done;
 	}
 	rc = 0;
@@ -1100,7 +1086,7 @@ static int compile_filters(const struct sandbox_policy *p, pid_t self, bool rfd_
 	main_ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	guard_ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!main_ctx || !guard_ctx) {
-		rc = fail(err, errlen, ENOMEM, "seccomp_init");
+		rc = fail_errno(err, errlen, ENOMEM, "seccomp_init");
 		goto done;
 	}
 	/* The native architecture only: int 0x80 (i386) and x32 system calls are another table of numbers the
@@ -1112,16 +1098,16 @@ static int compile_filters(const struct sandbox_policy *p, pid_t self, bool rfd_
 	    (rc = seccomp_attr_set(guard_ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0 ||
 	    (rc = seccomp_attr_set(main_ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0 ||
 	    (rc = seccomp_attr_set(guard_ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS)) < 0) {
-		rc = fail(err, errlen, -rc, "seccomp_attr_set");
+		rc = fail_errno(err, errlen, -rc, "seccomp_attr_set");
 		goto done;
 	}
 	if ((rc = build_main_filter(main_ctx, p, self, rfd_socket)) < 0 || (rc = build_guard_filter(guard_ctx, p)) < 0) {
-		rc = fail(err, errlen, -rc, "seccomp: cannot build the filter");
+		rc = fail_errno(err, errlen, -rc, "seccomp: cannot build the filter");
 		goto done;
 	}
 	if ((rc = export_bpf(guard_ctx, &out->guard)) < 0 || (rc = export_bpf(main_ctx, &out->main)) < 0) {
 		free(out->guard.insns);
-		rc = fail(err, errlen, -rc, "seccomp: cannot compile the filter");
+		rc = fail_errno(err, errlen, -rc, "seccomp: cannot compile the filter");
 		goto done;
 	}
 	out->used = true;
@@ -1175,7 +1161,7 @@ static int apply_seccomp(const struct sandbox_policy *p, bool rfd_socket, char *
 	}
 	/* The guard first: the main filter forbids seccomp() itself. */
 	if (load_bpf(&f->guard) < 0 || load_bpf(&f->main) < 0)
-		rc = fail(err, errlen, errno, "seccomp(SECCOMP_SET_MODE_FILTER)");
+		rc = fail_errno(err, errlen, errno, "seccomp(SECCOMP_SET_MODE_FILTER)");
 	if (f == &local)
 		free_filters(&local);
 	return rc;
@@ -1261,25 +1247,25 @@ int sandbox_enter(const struct sandbox_policy *p, const struct sandbox_layers *l
 	report_inherited(l, applied);
 
 	if (!p->scratch_dir || p->scratch_dir[0] != '/')
-		return fail(err, errlen, 0, "the scratch directory must be an absolute path");
+		return fail(err, errlen, "the scratch directory must be an absolute path");
 	if (p->result_fd >= 0) {
 		if (!fd_is_kept(p, p->result_fd))
-			return fail(err, errlen, 0, "the result descriptor %d is not in keep_fds", p->result_fd);
+			return fail(err, errlen, "the result descriptor %d is not in keep_fds", p->result_fd);
 		if (fstat(p->result_fd, &st) < 0)
-			return fail(err, errlen, errno, "result descriptor %d", p->result_fd);
+			return fail_errno(err, errlen, errno, "result descriptor %d", p->result_fd);
 		if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode))
-			return fail(err, errlen, 0, "the result descriptor must be a socket or a pipe");
+			return fail(err, errlen, "the result descriptor must be a socket or a pipe");
 		rfd_socket = S_ISSOCK(st.st_mode);
 	}
 	/* A child fresh from sandbox_spawn() has one thread (fork copies only the caller) and has run nothing
 	 * since: /proc/self/status, the slow way to count, is for other callers. */
 	threads = spawned_child ? 1 : count_threads();
 	if (threads > 1)
-		return fail(err, errlen, 0, "%d threads are running; the sandbox would only confine one", threads);
+		return fail(err, errlen, "%d threads are running; the sandbox would only confine one", threads);
 
 	/* 1. The scratch directory is the cwd, so that relative paths in student code land there. */
 	if (chdir(p->scratch_dir) < 0)
-		return fail(err, errlen, errno, "cannot enter '%s'", p->scratch_dir);
+		return fail_errno(err, errlen, errno, "cannot enter '%s'", p->scratch_dir);
 
 	/* 2. Limits, while setrlimit() is still allowed. */
 	if (apply_rlimits(p, pid1, l, applied, err, errlen) < 0)
@@ -1288,22 +1274,22 @@ int sandbox_enter(const struct sandbox_policy *p, const struct sandbox_layers *l
 	/* 3. Not dumpable: no core, no ptrace or /proc/<pid>/mem by other processes of the same uid (other
 	 * students' checks).  Then no capabilities: in S's user namespace C would otherwise hold all of them. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fail(err, errlen, errno, "prctl(PR_SET_DUMPABLE)");
+		return fail_errno(err, errlen, errno, "prctl(PR_SET_DUMPABLE)");
 	if (drop_capabilities(err, errlen) < 0)
 		return -1;
 	layer_on(applied, SANDBOX_CAPS, NULL);
 
 	/* 4. Required by Landlock and seccomp without CAP_SYS_ADMIN. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(err, errlen, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+		return fail_errno(err, errlen, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	layer_on(applied, SANDBOX_NO_NEW_PRIVS, NULL);
 
 	/* 5. sandbox_spawn() set this already; a C made by plain fork() gets it here.  Credential changes
 	 * (step 3 only shrinks them) do not clear it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return fail(err, errlen, errno, "prctl(PR_SET_PDEATHSIG)");
+		return fail_errno(err, errlen, errno, "prctl(PR_SET_PDEATHSIG)");
 	if (!pid1 && spawned_child && getppid() != spawned_parent)
-		return fail(err, errlen, 0, "the supervisor has exited");
+		return fail(err, errlen, "the supervisor has exited");
 	layer_on(applied, SANDBOX_PDEATHSIG, NULL);
 
 	/* 6. Nothing of the grader's stays reachable by number. */
