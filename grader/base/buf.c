@@ -55,14 +55,6 @@ char *buf_detach(struct buf *b, size_t *len)
 	return data;
 }
 
-void buf_reset(struct buf *b)
-{
-	b->len = 0;
-	b->dropped = 0;
-	if (b->data)
-		b->data[0] = '\0';
-}
-
 void buf_release(struct buf *b)
 {
 	free(b->data);

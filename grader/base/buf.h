@@ -33,7 +33,6 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 static inline bool buf_truncated(const struct buf *b) { return b->dropped > 0; }
 /* Returns the NUL-terminated contents (never NULL) and resets the buffer. */
 char *buf_detach(struct buf *b, size_t *len);
-void buf_reset(struct buf *b);
 void buf_release(struct buf *b);
 
 #endif

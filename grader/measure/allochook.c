@@ -316,7 +316,3 @@ bool allochook_holds(const void *addr)
 	return false;
 }
 
-size_t allochook_peak_absolute(void)
-{
-	return H.peak;
-}

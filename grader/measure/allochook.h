@@ -82,8 +82,4 @@ void allochook_read(struct allochook_stats *out);
  * reaches past it is the one that holds it.  Allocates nothing. */
 bool allochook_holds(const void *addr);
 
-/* The highest live_bytes since the reset, absolute (for callers that fold
- * peaks of nested windows themselves). */
-size_t allochook_peak_absolute(void);
-
 #endif
