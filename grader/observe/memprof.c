@@ -236,193 +236,238 @@ static PyObject *decorate(PyObject *decorator, PyObject *fn, const json_t *top, 
 	return dec;
 }
 
-static void observe_memprof(PyObject *module, const json_t *spec, json_t *obs)
+/* One memprof check: what the spec asks for and the objects it makes; all
+ * new references, released by memprof_release(). */
+struct memprof_run {
+	const char *wl;             /* the workload's name */
+	bool caller_tracing, nested, recursive;
+	long long size, data_bytes;
+	bool tracing_at_start, started_tracing;
+	PyObject *fn, *inner_fn, *dec, *inner_dec, *exc, *tag;
+	PyObject *args, *kwargs, *result, *data, *sample;
+	PyObject *bare_inner, *bare_args, *bare_kwargs;
+};
+
+static void memprof_read_spec(struct memprof_run *m, const json_t *spec)
 {
-	PyObject *fn = NULL, *inner_fn = NULL, *dec = NULL, *inner_dec = NULL, *exc = NULL, *tag = NULL;
-	PyObject *args = NULL, *kwargs = NULL, *result = NULL, *data = NULL, *sample = NULL;
-	PyObject *bare_inner = NULL, *bare_args = NULL, *bare_kwargs = NULL;
-	bool tracing_at_start = memfix_tracing();
-	bool started_tracing = false;
-
-	PyObject *decorator = observe_function(module, json_string_value(json_object_get(spec, "function")), obs);
-	if (!decorator)
-		return;
-	const char *wl = str_or(json_string_value(json_object_get(spec, "workload")), "keep");
-	bool caller_tracing = !strcmp(str_or(json_string_value(json_object_get(spec, "caller")), "idle"), "tracing");
+	m->wl = str_or(json_string_value(json_object_get(spec, "workload")), "keep");
+	m->caller_tracing = !strcmp(str_or(json_string_value(json_object_get(spec, "caller")), "idle"), "tracing");
 	json_t *jsize = json_object_get(spec, "size");
-	long long size = jsize ? (long long)json_integer_value(jsize) : 1000000;
+	m->size = jsize ? (long long)json_integer_value(jsize) : 1000000;
 	json_t *jdata = json_object_get(spec, "caller_data");
-	long long data_bytes = jdata ? (long long)json_integer_value(jdata) : 4 << 20;
-	bool nested = !strncmp(wl, "nested", 6), recursive = !strcmp(wl, "recurse");
-	const char *inner_name = recursive ? "recurse" : "churn";
+	m->data_bytes = jdata ? (long long)json_integer_value(jdata) : 4 << 20;
+	m->nested = !strncmp(m->wl, "nested", 6);
+	m->recursive = !strcmp(m->wl, "recurse");
+	m->tracing_at_start = memfix_tracing();
+}
 
-	fn = fresh_workload(wl);                 /* new */
-	exc = PyObject_CallFunction(PyExc_ValueError, "s", "raised by the workload"); /* new */
-	tag = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type); /* new */
-	bare_inner = nested || recursive ? fresh_workload(inner_name) : NULL; /* new */
-	if (!fn || !exc || !tag || ((nested || recursive) && !bare_inner)) {
+static const char *inner_name(const struct memprof_run *m)
+{
+	return m->recursive ? "recurse" : "churn";
+}
+
+/* Fresh copies of the workload and its inner function, the exception and
+ * the tag it is given.  Returns 0, or -1 after recording why. */
+static int memprof_prepare(struct memprof_run *m, json_t *obs)
+{
+	m->fn = fresh_workload(m->wl);                 /* new */
+	m->exc = PyObject_CallFunction(PyExc_ValueError, "s", "raised by the workload"); /* new */
+	m->tag = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type); /* new */
+	m->bare_inner = m->nested || m->recursive ? fresh_workload(inner_name(m)) : NULL; /* new */
+	if (!m->fn || !m->exc || !m->tag || ((m->nested || m->recursive) && !m->bare_inner)) {
 		PyErr_Clear();
 		observe_harness_error(obs, "cannot prepare the workload");
-		goto done;
+		return -1;
 	}
-	if (caller_tracing == tracing_at_start && tracing_at_start) {
-		/* Somebody (an earlier check's student code) left tracing on: we
-		 * can still play the tracing caller. */
-	} else if (!caller_tracing && tracing_at_start) {
+	if (!m->caller_tracing && m->tracing_at_start) {
 		observe_harness_error(obs, "tracemalloc was already tracing before the check");
-		goto done;
+		return -1;
 	}
+	/* A tracing caller that finds tracing on (an earlier check's student
+	 * code left it so) can still play its part. */
+	return 0;
+}
 
-	/* 1. The grader's measurement of the bare workload (the inner function
-	 * bare too), before any tracing of ours. */
+/* 1. The grader's measurement of the bare workload (the inner function
+ * bare too), before any tracing of ours. */
+static int memprof_truth(struct memprof_run *m, json_t *obs)
+{
 	struct allochook_stats truth, inner_truth;
-	if (workload_args(wl, size, bare_inner, exc, tag, &bare_args, &bare_kwargs) < 0 ||
-	    measure(fn, bare_args, bare_kwargs, &truth) < 0) {
+	if (workload_args(m->wl, m->size, m->bare_inner, m->exc, m->tag, &m->bare_args, &m->bare_kwargs) < 0 ||
+	    measure(m->fn, m->bare_args, m->bare_kwargs, &truth) < 0) {
 		PyErr_Clear();
 		observe_harness_error(obs, "the allocator hook could not measure the workload");
-		goto done;
+		return -1;
 	}
 	json_object_set_new(obs, "truth_peak", json_integer((json_int_t)truth.peak_bytes));
 	json_object_set_new(obs, "truth_net", json_integer((json_int_t)truth.net_bytes));
-	if (nested) {
-		Py_CLEAR(bare_args);
-		Py_CLEAR(bare_kwargs);
-		bare_args = Py_BuildValue("(L)", size); /* new */
-		if (!bare_args || measure(bare_inner, bare_args, NULL, &inner_truth) < 0) {
-			PyErr_Clear();
-			observe_harness_error(obs, "the allocator hook could not measure the inner workload");
-			goto done;
-		}
-		json_object_set_new(obs, "inner_truth_peak", json_integer((json_int_t)inner_truth.peak_bytes));
-		json_object_set_new(obs, "inner_truth_net", json_integer((json_int_t)inner_truth.net_bytes));
+	if (!m->nested)
+		return 0;
+	Py_CLEAR(m->bare_args);
+	Py_CLEAR(m->bare_kwargs);
+	m->bare_args = Py_BuildValue("(L)", m->size); /* new */
+	if (!m->bare_args || measure(m->bare_inner, m->bare_args, NULL, &inner_truth) < 0) {
+		PyErr_Clear();
+		observe_harness_error(obs, "the allocator hook could not measure the inner workload");
+		return -1;
 	}
+	json_object_set_new(obs, "inner_truth_peak", json_integer((json_int_t)inner_truth.peak_bytes));
+	json_object_set_new(obs, "inner_truth_net", json_integer((json_int_t)inner_truth.net_bytes));
+	return 0;
+}
 
-	/* 2. The student's decorated versions (decoration is not measured). */
-	dec = decorate(decorator, fn, json_object_get(spec, "top"), obs); /* new */
-	if (!dec)
-		goto done;
-	if (nested || recursive) {
-		/* recurse calls itself through the decorated callable. */
-		if (recursive) {
-			inner_dec = Py_NewRef(dec);
-		} else {
-			inner_fn = fresh_workload(inner_name); /* new */
-			inner_dec = inner_fn ? decorate(decorator, inner_fn, json_object_get(spec, "top"), obs) : NULL;
-			if (!inner_dec)
-				goto done;
-		}
+/* 2. The student's decorated versions (decoration is not measured) and the
+ * arguments of the call. */
+static int memprof_decorate(struct memprof_run *m, PyObject *decorator, const json_t *spec, json_t *obs)
+{
+	const json_t *top = json_object_get(spec, "top");
+	if (!(m->dec = decorate(decorator, m->fn, top, obs))) /* new */
+		return -1;
+	if (m->recursive) {
+		m->inner_dec = Py_NewRef(m->dec);   /* recurse calls itself through the decorated callable */
+	} else if (m->nested) {
+		m->inner_fn = fresh_workload(inner_name(m)); /* new */
+		m->inner_dec = m->inner_fn ? decorate(decorator, m->inner_fn, top, obs) : NULL; /* new */
+		if (!m->inner_dec)
+			return -1;
 	}
-	if (workload_args(wl, size, inner_dec, exc, tag, &args, &kwargs) < 0) {
+	if (workload_args(m->wl, m->size, m->inner_dec, m->exc, m->tag, &m->args, &m->kwargs) < 0) {
 		PyErr_Clear();
 		observe_harness_error(obs, "cannot build the workload's arguments");
-		goto done;
+		return -1;
 	}
+	return 0;
+}
 
-	/* 3. The caller's situation: tracing, with its own data and a high
-	 * peak of its own, or not tracing at all. */
-	if (caller_tracing) {
-		if (!tracing_at_start) {
-			PyObject *r = memfix_tm("start"); /* new */
-			started_tracing = r != NULL;
-			Py_XDECREF(r);
-		}
-		PyObject *mk = memfix_get("caller_data"); /* borrowed */
-		data = mk ? PyObject_CallFunction(mk, "Li", data_bytes, CALLER_SMALL_OBJECTS) : NULL; /* new */
-		PyObject *spike = memfix_get("spike"); /* borrowed */
-		PyObject *r = spike ? PyObject_CallFunction(spike, "L", SPIKE_FACTOR * size) : NULL; /* new */
+/* 3. The caller's situation: tracing, with its own data and a high peak of
+ * its own (or not tracing at all: nothing to do). */
+static int memprof_caller(struct memprof_run *m, json_t *obs)
+{
+	if (!m->caller_tracing)
+		return 0;
+	if (!m->tracing_at_start) {
+		PyObject *r = memfix_tm("start"); /* new */
+		m->started_tracing = r != NULL;
 		Py_XDECREF(r);
-		if (!data || !r || !memfix_tracing()) {
-			PyErr_Clear();
-			observe_harness_error(obs, "cannot set up the tracing caller");
-			goto done;
-		}
-		sample = Py_NewRef(PyList_GET_ITEM(data, 0)); /* new */
-		long long cur, peak;
-		memfix_traced(&cur, &peak);
-		json_object_set_new(obs, "caller_level", json_integer((json_int_t)cur));
-		json_object_set_new(obs, "caller_peak", json_integer((json_int_t)peak));
 	}
+	PyObject *mk = memfix_get("caller_data"); /* borrowed */
+	m->data = mk ? PyObject_CallFunction(mk, "Li", m->data_bytes, CALLER_SMALL_OBJECTS) : NULL; /* new */
+	PyObject *spike = memfix_get("spike"); /* borrowed */
+	PyObject *r = spike ? PyObject_CallFunction(spike, "L", SPIKE_FACTOR * m->size) : NULL; /* new */
+	Py_XDECREF(r);
+	if (!m->data || !r || !memfix_tracing()) {
+		PyErr_Clear();
+		observe_harness_error(obs, "cannot set up the tracing caller");
+		return -1;
+	}
+	m->sample = Py_NewRef(PyList_GET_ITEM(m->data, 0)); /* new */
+	long long cur, peak;
+	memfix_traced(&cur, &peak);
+	json_object_set_new(obs, "caller_level", json_integer((json_int_t)cur));
+	json_object_set_new(obs, "caller_peak", json_integer((json_int_t)peak));
+	return 0;
+}
 
-	/* 4. The call. */
-	result = PyObject_Call(dec, args, kwargs); /* new */
+/* The call raised: the workload's own exception passed through unchanged,
+ * or something else (recorded).  Takes the fetched exception. */
+static void memprof_raised(struct memprof_run *m, PyObject *et, PyObject *ev, PyObject *etb, json_t *obs)
+{
+	bool same = ev == m->exc;
+	json_object_set_new(obs, "raised_same", json_boolean(same));
+	if (same) {
+		Py_XDECREF(et);
+		Py_XDECREF(ev);
+		Py_XDECREF(etb);
+	} else {
+		PyErr_Restore(et, ev, etb);
+		observe_exception(obs, "exception");
+	}
+}
+
+/* The call returned: is it what the workload returns, and what the
+ * decorator recorded. */
+static void memprof_returned(struct memprof_run *m, json_t *obs)
+{
+	char tn[64];
+	pyvalue_type_name(m->result, tn, sizeof(tn));
+	json_object_set_new(obs, "returned_type", json_string(tn));
+	PyObject *last = memfix_get("_last"); /* borrowed */
+	PyObject *kept = last && PyList_Check(last) ? PyList_GET_ITEM(last, 0) : NULL; /* borrowed */
+	bool keep = !strcmp(m->wl, "keep"), same;
+	if (keep)
+		same = m->result == kept;
+	else if (m->nested)
+		same = PyLong_CheckExact(m->result) && PyLong_AsLongLong(m->result) == m->size / 4;
+	else if (m->recursive)
+		same = PyLong_CheckExact(m->result) && PyLong_AsLongLong(m->result) == RECURSE_DEPTH;
+	else
+		same = m->result == Py_None;
+	PyErr_Clear();
+	json_object_set_new(obs, "same_object", json_boolean(same));
+	json_object_set_new(obs, "pair_result", json_boolean(PyTuple_Check(m->result) && PyTuple_GET_SIZE(m->result) == 2 &&
+							       PyTuple_GET_ITEM(m->result, 0) == kept && kept));
+	if (keep)
+		json_object_set_new(obs, "kwargs_passed",
+				    json_boolean(last && PyList_Check(last) && PyList_GET_ITEM(last, 1) == m->tag));
+	record_profile(obs, "profile", m->dec);
+	if (m->nested)
+		record_profile(obs, "inner_profile", m->inner_dec);
+}
+
+/* 4. The call, and what it left behind. */
+static void memprof_call(struct memprof_run *m, json_t *obs)
+{
+	m->result = PyObject_Call(m->dec, m->args, m->kwargs); /* new */
 	/* Taken before anything else runs: calls need no exception pending. */
 	PyObject *et = NULL, *ev = NULL, *etb = NULL; /* new, from PyErr_Fetch */
-	if (!result) {
+	if (!m->result) {
 		PyErr_Fetch(&et, &ev, &etb);
 		PyErr_NormalizeException(&et, &ev, &etb);
 	}
 	json_object_set_new(obs, "tracing_after", json_boolean(memfix_tracing()));
-	if (caller_tracing) {
-		PyObject *tb = NULL; /* new */
+	if (m->caller_tracing) {
 		PyObject *get_tb = memfix_get("tm__get_object_traceback"); /* borrowed */
-		tb = PyObject_CallOneArg(get_tb, sample);
+		PyObject *tb = PyObject_CallOneArg(get_tb, m->sample); /* new */
 		json_object_set_new(obs, "traces_kept", json_boolean(tb && tb != Py_None));
 		Py_XDECREF(tb);
 	}
-	if (!result) {
-		bool same = ev == exc;
-		json_object_set_new(obs, "raised_same", json_boolean(same));
-		if (same) {
-			Py_XDECREF(et);
-			Py_XDECREF(ev);
-			Py_XDECREF(etb);
-		} else {
-			PyErr_Restore(et, ev, etb);
-			observe_exception(obs, "exception");
-		}
-	} else {
-		char tn[64];
-		pyvalue_type_name(result, tn, sizeof(tn));
-		json_object_set_new(obs, "returned_type", json_string(tn));
-		PyObject *last = memfix_get("_last"); /* borrowed */
-		PyObject *kept = last && PyList_Check(last) ? PyList_GET_ITEM(last, 0) : NULL; /* borrowed */
-		bool same;
-		if (!strcmp(wl, "keep"))
-			same = result == kept;
-		else if (nested)
-			same = PyLong_CheckExact(result) && PyLong_AsLongLong(result) == size / 4;
-		else if (recursive)
-			same = PyLong_CheckExact(result) && PyLong_AsLongLong(result) == RECURSE_DEPTH;
-		else
-			same = result == Py_None;
-		PyErr_Clear();
-		json_object_set_new(obs, "same_object", json_boolean(same));
-		json_object_set_new(obs, "pair_result", json_boolean(PyTuple_Check(result) && PyTuple_GET_SIZE(result) == 2 &&
-								       PyTuple_GET_ITEM(result, 0) == kept && kept));
-		if (!strcmp(wl, "keep"))
-			json_object_set_new(obs, "kwargs_passed",
-					    json_boolean(last && PyList_Check(last) && PyList_GET_ITEM(last, 1) == tag));
-		record_profile(obs, "profile", dec);
-		if (nested)
-			record_profile(obs, "inner_profile", inner_dec);
-	}
-	record_metadata(obs, dec, fn);
+	if (m->result)
+		memprof_returned(m, obs);
+	else
+		memprof_raised(m, et, ev, etb, obs);
+	record_metadata(obs, m->dec, m->fn);
+}
 
-done:
-	Py_XDECREF(result);
-	Py_XDECREF(args);
-	Py_XDECREF(kwargs);
-	Py_XDECREF(bare_args);
-	Py_XDECREF(bare_kwargs);
-	Py_XDECREF(dec);
-	Py_XDECREF(inner_dec);
-	Py_XDECREF(inner_fn);
-	Py_XDECREF(bare_inner);
-	Py_XDECREF(fn);
-	Py_XDECREF(exc);
-	Py_XDECREF(tag);
-	Py_XDECREF(sample);
-	Py_XDECREF(data);
+/* Releases everything, empties the workloads' record and leaves
+ * tracemalloc as the check found it. */
+static void memprof_release(struct memprof_run *m)
+{
+	PyObject **objs[] = { &m->result, &m->args, &m->kwargs, &m->bare_args, &m->bare_kwargs, &m->dec, &m->inner_dec,
+			      &m->inner_fn, &m->bare_inner, &m->fn, &m->exc, &m->tag, &m->sample, &m->data };
+	for (size_t i = 0; i < ARRAY_SIZE(objs); i++)
+		Py_CLEAR(*objs[i]);
 	PyObject *last = memfix_get("_last"); /* borrowed */
 	for (Py_ssize_t i = 0; last && PyList_Check(last) && i < PyList_GET_SIZE(last); i++)
 		PyList_SetItem(last, i, Py_NewRef(Py_None));
-	/* Leave tracemalloc as the check found it. */
 	bool now = memfix_tracing();
-	if (now != tracing_at_start || started_tracing) {
-		PyObject *r = memfix_tm(tracing_at_start ? "start" : "stop"); /* new */
+	if (now != m->tracing_at_start || m->started_tracing) {
+		PyObject *r = memfix_tm(m->tracing_at_start ? "start" : "stop"); /* new */
 		Py_XDECREF(r);
 	}
 	PyErr_Clear();
+}
+
+static void observe_memprof(PyObject *module, const json_t *spec, json_t *obs)
+{
+	struct memprof_run m = { 0 };
+	memprof_read_spec(&m, spec);
+	PyObject *decorator = observe_function(module, json_string_value(json_object_get(spec, "function")), obs);
+	if (!decorator)
+		return;
+	if (memprof_prepare(&m, obs) == 0 && memprof_truth(&m, obs) == 0 && memprof_decorate(&m, decorator, spec, obs) == 0 &&
+	    memprof_caller(&m, obs) == 0)
+		memprof_call(&m, obs);
+	memprof_release(&m);
 }
 
 const struct observer observer_memprof = {
