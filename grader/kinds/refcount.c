@@ -41,109 +41,130 @@ static char *balance_problem(const struct check *c, const json_t *cs, const char
 	return NULL;
 }
 
+/* What the cases of one check add up to. */
+struct refcount_tally {
+	const char *compare;       /* "exact", "delta" or "balance" */
+	char *obj;                 /* the object as the call is written */
+	size_t passed;
+	char *first_problem;
+	long common_diff;          /* the answers' offset, when all wrong ones share it */
+	bool same_diff, wrong_type;
+	enum check_status worst;   /* the status when the check does not pass */
+	json_int_t base_answer, base_extra;   /* delta: the first case's */
+};
+
+/* An int answer against the truth (exact) or against the first answer
+ * (delta).  Returns the problem (caller frees), or NULL. */
+static char *answer_problem(const struct check *c, struct refcount_tally *t, const json_t *cs, size_t i, json_int_t a)
+{
+	json_int_t extra = json_integer_value(json_object_get(cs, "extra"));
+	json_int_t truth = json_integer_value(json_object_get(cs, "truth"));
+	bool delta = !strcmp(t->compare, "delta");
+	if (delta && i == 0) {
+		t->base_answer = a;
+		t->base_extra = extra;
+	}
+	long diff = delta ? (long)((a - t->base_answer) - (extra - t->base_extra)) : (long)(a - truth);
+	if (diff == 0) {
+		t->passed++;
+		return NULL;
+	}
+	if (t->common_diff == 0)
+		t->common_diff = diff;
+	else if (t->common_diff != diff)
+		t->same_diff = false;
+	if (delta)
+		return xasprintf("with %d extra references %s, %s(%s) grew by %d instead of %d", (int)extra,
+				 holder_text(c), verdict_function_name(c), t->obj, (int)(a - t->base_answer),
+				 (int)(extra - t->base_extra));
+	return xasprintf("with %d extra reference%s %s, %s(%s) returned %d; the true count is %d (off by %+ld)",
+			 (int)extra, extra == 1 ? "" : "s", holder_text(c), verdict_function_name(c), t->obj, (int)a,
+			 (int)truth, diff);
+}
+
+/* One case: its problem (caller frees), or NULL when it passed. */
+static char *case_problem(const struct check *c, struct refcount_tally *t, const json_t *cs, size_t i)
+{
+	const json_t *exc = json_object_get(cs, "exception");
+	const json_t *ans = json_object_get(cs, "answer");
+	const char *herr = json_string_value(json_object_get(cs, "harness_error"));
+	if (herr) {
+		t->worst = STATUS_ERROR;
+		return xasprintf("grader error: %s", herr);
+	}
+	if (exc) {
+		char *what = verdict_describe_exception(exc);
+		char *problem = xasprintf("%s(%s) raised %s", verdict_function_name(c), t->obj, what);
+		free(what);
+		if (json_is_true(json_object_get(exc, "memory_error")))
+			t->worst = STATUS_MEMORY;
+		return problem;
+	}
+	if (!strcmp(t->compare, "balance")) {
+		char *problem = balance_problem(c, cs, t->obj);
+		if (!problem)
+			t->passed++;
+		return problem;
+	}
+	if (!ans || !json_is_integer(ans)) {
+		char *got = ans ? value_repr(ans, 60) : xstrdup("?");
+		char *problem = xasprintf("%s(%s) returned %s, a %s, not an int", verdict_function_name(c), t->obj, got,
+					  ans ? value_type_name(ans) : str_or(json_string_value(json_object_get(cs, "type")), "?"));
+		free(got);
+		t->wrong_type = true;
+		return problem;
+	}
+	return answer_problem(c, t, cs, i, json_integer_value(ans));
+}
+
+/* A check whose cases did not all pass: the first problem, partial points,
+ * and the feedback for the mistake the answers show (a wrong type, or the
+ * same offset in every case: off_by). */
+static void refcount_failed(const struct check *c, const struct refcount_tally *t, size_t n, struct check_result *out)
+{
+	verdict_set(out, t->worst, "%s", t->first_problem ? t->first_problem : "no cases ran");
+	if (c->partial && n && t->worst == STATUS_FAIL)
+		out->score = out->max_score * (double)t->passed / (double)n;
+	const char *text = NULL;
+	if (t->wrong_type)
+		text = verdict_feedback_text(c, "wrong_type");
+	if (!text && t->same_diff && t->common_diff) {
+		char key[32];
+		snprintf(key, sizeof(key), "%+ld", t->common_diff);
+		text = json_string_value(json_object_get(json_object_get(c->feedback, "off_by"), key));
+	}
+	verdict_choose_feedback(out, text ? text : verdict_feedback_text(c, "fail"));
+}
+
 static void decide_refcount(const struct check *c, const json_t *result, const json_t *k, struct check_result *out)
 {
 	(void)result;
 	if (!verdict_function_found(c, k, out))
 		return;
 	const json_t *cases = json_object_get(k, "cases");
-	const char *compare = str_or(json_string_value(json_object_get(c->spec, "compare")), "exact");
-	bool delta = !strcmp(compare, "delta"), balance = !strcmp(compare, "balance");
-	size_t n = json_array_size(cases), passed = 0;
-	char *first_problem = NULL;
-	long common_diff = 0;
-	bool same_diff = true, wrong_type = false;
-	enum check_status worst = STATUS_FAIL;
-	json_int_t base_answer = 0, base_extra = 0;
-	char *obj = value_repr(json_object_get(c->spec, "object"), 60);
-
+	struct refcount_tally t = {
+		.compare = str_or(json_string_value(json_object_get(c->spec, "compare")), "exact"),
+		.obj = value_repr(json_object_get(c->spec, "object"), 60),
+		.same_diff = true, .worst = STATUS_FAIL,
+	};
+	size_t n = json_array_size(cases);
 	for (size_t i = 0; i < n; i++) {
-		const json_t *cs = json_array_get(cases, i);
-		json_int_t extra = json_integer_value(json_object_get(cs, "extra"));
-		char *problem = NULL;
-		const json_t *exc = json_object_get(cs, "exception");
-		const json_t *ans = json_object_get(cs, "answer");
-		const char *herr = json_string_value(json_object_get(cs, "harness_error"));
-		if (herr) {
-			problem = xasprintf("grader error: %s", herr);
-			worst = STATUS_ERROR;
-		} else if (exc) {
-			char *what = verdict_describe_exception(exc);
-			problem = xasprintf("%s(%s) raised %s", verdict_function_name(c), obj, what);
-			free(what);
-			if (json_is_true(json_object_get(exc, "memory_error")))
-				worst = STATUS_MEMORY;
-		} else if (balance) {
-			problem = balance_problem(c, cs, obj);
-			if (!problem)
-				passed++;
-		} else if (!ans || !json_is_integer(ans)) {
-			char *got = ans ? value_repr(ans, 60) : xstrdup("?");
-			problem = xasprintf("%s(%s) returned %s, a %s, not an int", verdict_function_name(c), obj, got,
-					    ans ? value_type_name(ans) : str_or(json_string_value(json_object_get(cs, "type")), "?"));
-			free(got);
-			wrong_type = true;
-		} else {
-			json_int_t a = json_integer_value(ans);
-			json_int_t truth = json_integer_value(json_object_get(cs, "truth"));
-			bool ok;
-			long diff;
-			if (delta) {
-				if (i == 0) {
-					base_answer = a;
-					base_extra = extra;
-				}
-				diff = (long)((a - base_answer) - (extra - base_extra));
-				ok = diff == 0;
-			} else {
-				diff = (long)(a - truth);
-				ok = diff == 0;
-			}
-			if (ok) {
-				passed++;
-			} else {
-				if (delta)
-					problem = xasprintf("with %d extra references %s, %s(%s) grew by %d instead of %d",
-							    (int)extra, holder_text(c), verdict_function_name(c), obj,
-							    (int)(a - base_answer), (int)(extra - base_extra));
-				else
-					problem = xasprintf("with %d extra reference%s %s, %s(%s) returned %d; the true count is %d (off by %+ld)",
-							    (int)extra, extra == 1 ? "" : "s", holder_text(c), verdict_function_name(c), obj,
-							    (int)a, (int)truth, diff);
-				if (common_diff == 0)
-					common_diff = diff;
-				else if (common_diff != diff)
-					same_diff = false;
-			}
-		}
-		if (problem && !first_problem)
-			first_problem = problem;
+		char *problem = case_problem(c, &t, json_array_get(cases, i), i);
+		if (problem && !t.first_problem)
+			t.first_problem = problem;
 		else
 			free(problem);
 	}
-	if (n && passed == n) {
-		if (balance)
-			verdict_set(out, STATUS_PASS, "%s(%s) leaves the counts of its argument, itself and its result as they "
-				    "were in all %zu case%s", verdict_function_name(c), obj, n, n == 1 ? "" : "s");
-		else
-			verdict_set(out, STATUS_PASS, "%s(%s) is right in all %zu case%s", verdict_function_name(c), obj, n,
-				    n == 1 ? "" : "s");
-	} else {
-		verdict_set(out, worst, "%s", first_problem ? first_problem : "no cases ran");
-		if (c->partial && n && worst == STATUS_FAIL)
-			out->score = out->max_score * (double)passed / (double)n;
-		const char *text = NULL;
-		if (wrong_type)
-			text = verdict_feedback_text(c, "wrong_type");
-		if (!text && same_diff && common_diff) {
-			char key[32];
-			snprintf(key, sizeof(key), "%+ld", common_diff);
-			text = json_string_value(json_object_get(json_object_get(c->feedback, "off_by"), key));
-		}
-		verdict_choose_feedback(out, text ? text : verdict_feedback_text(c, "fail"));
-	}
-	free(first_problem);
-	free(obj);
+	if (!n || t.passed != n)
+		refcount_failed(c, &t, n, out);
+	else if (!strcmp(t.compare, "balance"))
+		verdict_set(out, STATUS_PASS, "%s(%s) leaves the counts of its argument, itself and its result as they "
+			    "were in all %zu case%s", verdict_function_name(c), t.obj, n, n == 1 ? "" : "s");
+	else
+		verdict_set(out, STATUS_PASS, "%s(%s) is right in all %zu case%s", verdict_function_name(c), t.obj, n,
+			    n == 1 ? "" : "s");
+	free(t.first_problem);
+	free(t.obj);
 }
 
 static const struct key_schema refcount_keys[] = {
