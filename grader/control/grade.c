@@ -121,6 +121,20 @@ static void run_one(struct exercise_run *run, size_t i)
 			return;
 		}
 	}
+	for (size_t d = 0; d < c->n_requires; d++) {
+		int j = find_check(run->ex, c->requires[d]);
+		if (j < 0)
+			continue;
+		if (run->state[j] == 0)
+			run_one(run, (size_t)j);
+		if (run->res->checks[j].status != STATUS_PASS) {
+			/* A precondition, not a mistake: the check counts for nothing. */
+			verdict_set(cr, STATUS_SKIPPED, "not graded: it requires '%s', which did not pass", c->requires[d]);
+			cr->max_score = 0;
+			run->state[i] = 2;
+			return;
+		}
+	}
 	if (c->python_text && !version_cond_holds(&c->python, run->w->major ? run->w->major : 3, run->w->minor)) {
 		verdict_set(cr, STATUS_SKIPPED, "not applicable on Python %d.%d (this check is for Python %s)",
 			    run->w->major, run->w->minor, c->python_text);
@@ -143,6 +157,39 @@ static void run_one(struct exercise_run *run, size_t i)
 	run->state[i] = 2;
 }
 
+/* The exercise's points: the regular checks' scaled to its weight (if
+ * any), bonus checks' scaled alike and capped by bonus_cap, on top. */
+static void exercise_score(const struct exercise *ex, struct exercise_result *res)
+{
+	double score = 0, max = 0, bonus = 0, bonus_max = 0;
+	for (size_t i = 0; i < res->n_checks; i++) {
+		const struct check_result *cr = &res->checks[i];
+		if (cr->check->bonus) {
+			bonus += cr->score;
+			bonus_max += cr->max_score;
+		} else {
+			score += cr->score;
+			max += cr->max_score;
+		}
+	}
+	/* A weight rescales the exercise; checks keep their own points. */
+	if (ex->weight > 0 && max > 0) {
+		double factor = ex->weight / max;
+		score *= factor;
+		bonus *= factor;
+		bonus_max *= factor;
+		max = ex->weight;
+	}
+	if (ex->has_bonus_cap) {
+		bonus = bonus < ex->bonus_cap ? bonus : ex->bonus_cap;
+		bonus_max = bonus_max < ex->bonus_cap ? bonus_max : ex->bonus_cap;
+	}
+	res->score = score + bonus;
+	res->max_score = max;
+	res->bonus_score = bonus;
+	res->bonus_max = bonus_max;
+}
+
 static void grade_exercise(struct worker *w, const struct exercise *ex, const char *dir, struct exercise_result *res)
 {
 	res->exercise = ex;
@@ -161,18 +208,7 @@ static void grade_exercise(struct worker *w, const struct exercise *ex, const ch
 	worker_end(w);
 	free(run.state);
 
-	double score = 0, max = 0;
-	for (size_t i = 0; i < res->n_checks; i++) {
-		score += res->checks[i].score;
-		max += res->checks[i].max_score;
-	}
-	/* A weight rescales the exercise; checks keep their own points. */
-	if (ex->weight > 0 && max > 0) {
-		score = score * ex->weight / max;
-		max = ex->weight;
-	}
-	res->score = score;
-	res->max_score = max;
+	exercise_score(ex, res);
 }
 
 int grade_submission(struct worker *w, const struct rubric *r, const char *dir, struct grade_result *out,
@@ -196,6 +232,8 @@ int grade_submission(struct worker *w, const struct rubric *r, const char *dir, 
 		grade_exercise(w, &r->exercises[i], abs, &out->exercises[i]);
 		out->score += out->exercises[i].score;
 		out->max_score += out->exercises[i].max_score;
+		out->bonus_score += out->exercises[i].bonus_score;
+		out->bonus_max += out->exercises[i].bonus_max;
 	}
 	worker_finish(w);
 	snprintf(out->python, sizeof(out->python), "%s", w->python);

@@ -18,8 +18,10 @@ struct exercise_result {
 	const struct exercise *exercise;   /* borrowed */
 	struct check_result *checks;       /* one per rubric check, in order */
 	size_t n_checks;
-	double score;
-	double max_score;
+	double score;      /* bonus points included */
+	double max_score;  /* bonus points never included */
+	double bonus_score;  /* the part of 'score' that bonus checks gave (after weight and cap) */
+	double bonus_max;    /* what the bonus checks could give (after weight and cap) */
 	char *error;       /* why the exercise could not be graded at all, or NULL */
 };
 
@@ -28,8 +30,9 @@ struct grade_result {
 	char python[128];
 	struct exercise_result *exercises;
 	size_t n_exercises;
-	double score;
-	double max_score;
+	double score;      /* the sum over exercises, bonus included */
+	double max_score;  /* without bonus: score exceeds it only by bonus points */
+	double bonus_score, bonus_max;
 	double seconds;
 	bool sandbox_known;              /* the caller filled 'sandbox' */
 	struct sandbox_layers sandbox;   /* the isolation layers of this run's checks */

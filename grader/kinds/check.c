@@ -64,6 +64,11 @@ void check_release(struct check *c)
 	for (size_t i = 0; i < c->n_depends; i++)
 		free(c->depends_on[i]);
 	free(c->depends_on);
+	for (size_t i = 0; i < c->n_requires; i++)
+		free(c->requires[i]);
+	free(c->requires);
+	free(c->when_observed);
+	free(c->when_otherwise);
 	free(c->python_text);
 	json_decref(c->spec);
 	json_decref(c->expect);

@@ -70,6 +70,13 @@ struct check {
 	json_t *feedback;         /* object: pass, fail, error, ..., off_by {...} */
 	char **depends_on;
 	size_t n_depends;
+	char **requires;          /* checks that must pass for this one to count at all; else it is
+				   * skipped and leaves max_score (an optional feature not provided) */
+	size_t n_requires;
+	char *when_observed;      /* a path in the kind's observation ("profile.top") that must be there
+				   * for the check to count, or NULL; else skipped, out of max_score */
+	char *when_otherwise;     /* the reason given when it is not ("optional \"top\" not provided") */
+	bool bonus;               /* extra credit: its points add to the score, never to max_score */
 	bool hidden;              /* details withheld from the student's report */
 	bool partial;             /* points in proportion to the cases passed */
 	struct limits limits;     /* resolved: never zero after loading */

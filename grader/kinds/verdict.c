@@ -418,6 +418,28 @@ static void apply_violations(const json_t *obs, struct check_result *out)
 	}
 }
 
+/* Whether the kind's observation holds 'path' ("profile.top"): every key
+ * there, and the last one not null. */
+static bool observed(const json_t *kobs, const char *path)
+{
+	char *copy = xstrdup(path);
+	const json_t *v = kobs;
+	for (char *save = NULL, *key = strtok_r(copy, ".", &save); v && key; key = strtok_r(NULL, ".", &save))
+		v = json_object_get(v, key);
+	free(copy);
+	return v && !json_is_null(v);
+}
+
+/* A check whose 'when' does not hold counts for nothing: an optional
+ * feature the submission does not provide is not a mistake. */
+static void skip_unobserved(const struct check *c, struct check_result *out)
+{
+	verdict_set(out, STATUS_SKIPPED, "not graded: %s",
+		    str_or(c->when_otherwise, "what this check is about was not observed"));
+	out->max_score = 0;
+	out->feedback_chosen = true;
+}
+
 void verdict_decide(const struct check *c, const json_t *result, struct check_result *out)
 {
 	out->seconds = json_number_value(json_object_get(result, "wall"));
@@ -428,6 +450,11 @@ void verdict_decide(const struct check *c, const json_t *result, struct check_re
 		const struct kind_def *kd = kind_def(c->kind);
 		json_t *none = json_object();
 		const json_t *kobs = json_object_get(obs, kd->name);
+		if (c->when_observed && !observed(kobs, c->when_observed)) {
+			json_decref(none);
+			skip_unobserved(c, out);
+			return;
+		}
 		kd->decide(c, result, kobs ? kobs : none, out);
 		json_decref(none);
 	}

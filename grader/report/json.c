@@ -21,6 +21,7 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 					       check_kind_name(c->kind), "status", check_status_name(cr->status),
 					       "score", report_number(cr->score), "max_score", report_number(cr->max_score),
 					       "hidden", c->hidden);
+			json_object_set_new(jc, "bonus", json_boolean(c->bonus));
 			json_object_set_new(jc, "message", json_string(hide ? "hidden check" : cr->message ? cr->message : ""));
 			if (c->description && !hide)
 				json_object_set_new(jc, "description", json_string(c->description));
@@ -31,8 +32,9 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 			json_object_set_new(jc, "seconds", json_real(round(cr->seconds * 1e4) / 1e4));
 			json_array_append_new(checks, jc);
 		}
-		json_t *je = json_pack("{s:s, s:o, s:o, s:o}", "id", e->exercise->id, "score", report_number(e->score),
-				       "max_score", report_number(e->max_score), "checks", checks);
+		json_t *je = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "id", e->exercise->id, "score",
+				       report_number(e->score), "max_score", report_number(e->max_score), "bonus_score",
+				       report_number(e->bonus_score), "bonus_max", report_number(e->bonus_max), "checks", checks);
 		if (e->exercise->title)
 			json_object_set_new(je, "title", json_string(e->exercise->title));
 		if (e->error)
@@ -44,8 +46,9 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 		json_object_set_new(grader, "sandbox", sandbox_layers_json(&g->sandbox, true));
 		json_object_set_new(grader, "sandbox_missing", sandbox_layers_json(&g->sandbox, false));
 	}
-	return json_pack("{s:o, s:o, s:s, s:o, s:f, s:o}", "score", report_number(g->score), "max_score",
-			 report_number(g->max_score), "submission", g->submission, "grader", grader, "seconds",
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:o}", "score", report_number(g->score), "max_score",
+			 report_number(g->max_score), "bonus_score", report_number(g->bonus_score), "bonus_max",
+			 report_number(g->bonus_max), "submission", g->submission, "grader", grader, "seconds",
 			 round(g->seconds * 1e4) / 1e4, "exercises", exercises);
 }
 

@@ -40,6 +40,16 @@ static void print_indented(FILE *out, const char *prefix, const char *text, size
 		fprintf(out, "%s...\n", prefix);
 }
 
+/* " (+1 bonus)" after a score, when there were bonus points to get. */
+static void print_bonus(FILE *out, double score, double max)
+{
+	char a[32];
+	if (max <= 0)
+		return;
+	report_points(a, sizeof(a), score);
+	fprintf(out, " (+%s bonus)", a);
+}
+
 static int write_text(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	const char *bold = opt->color ? "\033[1m" : "", *dim = opt->color ? "\033[2m" : "",
@@ -51,12 +61,14 @@ static int write_text(FILE *out, const struct grade_result *g, const struct repo
 		vlen ? vlen : 1, g->python[0] ? g->python : "?", g->submission, off);
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		const struct exercise_result *e = &g->exercises[i];
-		report_points(a, sizeof(a), e->score);
+		report_points(a, sizeof(a), e->score - e->bonus_score);
 		report_points(b, sizeof(b), e->max_score);
 		fprintf(out, "\n%s%s%s", bold, e->exercise->id, off);
 		if (e->exercise->title)
 			fprintf(out, " — %s", e->exercise->title);
-		fprintf(out, "  %s%s/%s%s\n", bold, a, b, off);
+		fprintf(out, "  %s%s/%s%s", bold, a, b, off);
+		print_bonus(out, e->bonus_score, e->bonus_max);
+		fputc('\n', out);
 		if (e->error)
 			fprintf(out, "  %s\n", e->error);
 		for (size_t j = 0; j < e->n_checks; j++) {
@@ -65,8 +77,8 @@ static int write_text(FILE *out, const struct grade_result *g, const struct repo
 			bool hide = report_hides(cr, opt);
 			report_points(a, sizeof(a), cr->score);
 			report_points(b, sizeof(b), cr->max_score);
-			fprintf(out, "  %s%-9s%s %-22s %s/%s", opt->color ? status_color(cr->status) : "",
-				status_label(cr->status), off, c->id, a, b);
+			fprintf(out, "  %s%-9s%s %-22s %s%s/%s", opt->color ? status_color(cr->status) : "",
+				status_label(cr->status), off, c->id, c->bonus ? "+" : "", a, b);
 			if (hide)
 				fprintf(out, "  %s(hidden check)%s\n", dim, off);
 			else if (c->description)
@@ -85,10 +97,13 @@ static int write_text(FILE *out, const struct grade_result *g, const struct repo
 			}
 		}
 	}
-	report_points(a, sizeof(a), g->score);
+	double regular = g->score - g->bonus_score;
+	report_points(a, sizeof(a), regular);
 	report_points(b, sizeof(b), g->max_score);
-	fprintf(out, "\n%sScore: %s/%s%s (%.0f%%) %sin %.2f s%s\n", bold, a, b, off,
-		g->max_score > 0 ? 100.0 * g->score / g->max_score : 0.0, dim, g->seconds, off);
+	fprintf(out, "\n%sScore: %s/%s%s", bold, a, b, off);
+	print_bonus(out, g->bonus_score, g->bonus_max);
+	fprintf(out, " (%.0f%%) %sin %.2f s%s\n", g->max_score > 0 ? 100.0 * regular / g->max_score : 0.0, dim,
+		g->seconds, off);
 	return ferror(out) ? -1 : 0;
 }
 

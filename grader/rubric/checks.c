@@ -16,8 +16,8 @@
 #include "kinds/kind.h"
 
 static const char *const common_check_keys[] = {
-	"id", "kind", "points", "description", "feedback", "depends_on", "hidden", "partial",
-	"limits", "python", NULL,
+	"id", "kind", "points", "description", "feedback", "depends_on", "requires", "when", "bonus",
+	"hidden", "partial", "limits", "python", NULL,
 };
 static const char *const limit_keys[] = { "time", "cpu", "memory", "output", NULL };
 static const char *const feedback_keys[] = {
@@ -367,46 +367,70 @@ static int load_kind_key(struct loader *l, const struct key_schema *ks, yaml_nod
 	return 0;
 }
 
-int loader_check(struct loader *l, yaml_node_t *m, struct check *c)
+/* The check's kind and the keys it may have.  Returns the kind's key
+ * table, or NULL after an error. */
+static const struct key_schema *check_kind(struct loader *l, yaml_node_t *m, struct check *c)
 {
-	c->points = 1;
-	c->spec = json_object();
-	c->expect = json_object();
-	c->line = (int)m->start_mark.line + 1;
-	c->col = (int)m->start_mark.column + 1;
-	if (m->type != YAML_MAPPING_NODE)
-		return loader_error(l, m, "a check must be a mapping with at least 'id' and 'kind', not %s", loader_describe(m));
-
-	int rc = 0;
 	yaml_node_t *kind_node = loader_lookup(l, m, "kind");
 	const char *kind = loader_scalar(kind_node);
-	const struct key_schema *keys = NULL;
 	if (!kind_node) {
-		rc = loader_error(l, m, "check is missing required key 'kind'");
-	} else if (!kind) {
-		rc = loader_error(l, kind_node, "'kind' must be a string, not %s", loader_describe(kind_node));
-	} else {
-		int k = check_kind_by_name(kind);
-		if (k < 0) {
-			char hint[96];
-			const char *names[CHECK_KIND_COUNT + 1] = { 0 };
-			for (size_t i = 0; i < CHECK_KIND_COUNT; i++)
-				names[i] = check_kind_name((enum check_kind)i);
-			rc = loader_error(l, kind_node, "unknown check kind '%s'%s", kind,
-				    loader_suggest(kind, names, NULL, hint, sizeof(hint)));
-		} else {
-			c->kind = (enum check_kind)k;
-			keys = kind_def(c->kind)->keys;
-		}
+		loader_error(l, m, "check is missing required key 'kind'");
+		return NULL;
 	}
+	if (!kind) {
+		loader_error(l, kind_node, "'kind' must be a string, not %s", loader_describe(kind_node));
+		return NULL;
+	}
+	int k = check_kind_by_name(kind);
+	if (k < 0) {
+		char hint[96];
+		const char *names[CHECK_KIND_COUNT + 1] = { 0 };
+		for (size_t i = 0; i < CHECK_KIND_COUNT; i++)
+			names[i] = check_kind_name((enum check_kind)i);
+		loader_error(l, kind_node, "unknown check kind '%s'%s", kind, loader_suggest(kind, names, NULL, hint, sizeof(hint)));
+		return NULL;
+	}
+	c->kind = (enum check_kind)k;
+	return kind_def(c->kind)->keys;
+}
 
-	const char *allowed[48] = { 0 };
-	size_t na = 0;
-	for (size_t i = 0; keys && keys[i].name && na < 47; i++)
-		allowed[na++] = keys[i].name;
-	if (keys && loader_check_keys(l, m, "a check", common_check_keys, allowed) < 0)
-		rc = -1;
+/* when: {observed: PATH, otherwise: REASON}: the check counts only when its
+ * kind's observation holds PATH (dot-separated keys). */
+static int load_when(struct loader *l, yaml_node_t *v, struct check *c)
+{
+	static const char *const when_keys[] = { "observed", "otherwise", NULL };
+	if (v->type != YAML_MAPPING_NODE)
+		return loader_error(l, v, "'when' must be a mapping {observed: PATH, otherwise: REASON}, not %s",
+				    loader_describe(v));
+	if (loader_check_keys(l, v, "'when'", when_keys, NULL) < 0)
+		return -1;
+	yaml_node_t *o = loader_lookup(l, v, "observed"), *why = loader_lookup(l, v, "otherwise");
+	if (!o)
+		return loader_error(l, v, "'when' is missing required key 'observed'");
+	if (loader_string(l, o, "observed", &c->when_observed) < 0)
+		return -1;
+	if (why && loader_string(l, why, "otherwise", &c->when_otherwise) < 0)
+		return -1;
+	return 0;
+}
 
+/* A description that calls itself a bonus, on a check that is not one:
+ * its points would count in max_score, so no solution without it gets full
+ * marks.  A warning (grade lint shows it). */
+static void warn_bonus_words(struct loader *l, yaml_node_t *m, const struct check *c)
+{
+	if (c->bonus || !c->description || !strcasestr(c->description, "bonus"))
+		return;
+	yaml_node_t *d = loader_lookup(l, m, "description");
+	diag_warn_at(l->diags, &l->src, d->start_mark.line, d->start_mark.column,
+		     "check '%s' says it is a bonus but is not one: its points count in max_score (add 'bonus: true')",
+		     c->id ? c->id : "?");
+}
+
+/* The keys every check takes, whatever its kind. */
+static int load_common_keys(struct loader *l, yaml_node_t *m, struct check *c)
+{
+	int rc = 0;
 	yaml_node_t *v;
 	if (!(v = loader_lookup(l, m, "id")))
 		rc = loader_error(l, m, "check is missing required key 'id'");
@@ -424,6 +448,12 @@ int loader_check(struct loader *l, yaml_node_t *m, struct check *c)
 		rc = -1;
 	if ((v = loader_lookup(l, m, "depends_on")) && loader_string_list(l, v, "depends_on", &c->depends_on, &c->n_depends) < 0)
 		rc = -1;
+	if ((v = loader_lookup(l, m, "requires")) && loader_string_list(l, v, "requires", &c->requires, &c->n_requires) < 0)
+		rc = -1;
+	if ((v = loader_lookup(l, m, "when")) && load_when(l, v, c) < 0)
+		rc = -1;
+	if ((v = loader_lookup(l, m, "bonus")) && loader_bool(l, v, "bonus", &c->bonus) < 0)
+		rc = -1;
 	if ((v = loader_lookup(l, m, "hidden")) && loader_bool(l, v, "hidden", &c->hidden) < 0)
 		rc = -1;
 	if ((v = loader_lookup(l, m, "partial")) && loader_bool(l, v, "partial", &c->partial) < 0)
@@ -438,11 +468,20 @@ int loader_check(struct loader *l, yaml_node_t *m, struct check *c)
 		else
 			c->python_text = xstrdup(s);
 	}
-	for (size_t i = 0; keys && keys[i].name; i++) {
-		v = loader_lookup(l, m, keys[i].name);
+	return rc;
+}
+
+/* The keys of the check's kind, into spec and expect, then the kind's
+ * rules across keys. */
+static int load_kind_keys(struct loader *l, yaml_node_t *m, const struct key_schema *keys, struct check *c)
+{
+	int rc = 0;
+	for (size_t i = 0; keys[i].name; i++) {
+		yaml_node_t *v = loader_lookup(l, m, keys[i].name);
 		if (!v) {
 			if (keys[i].required)
-				rc = loader_error(l, m, "%s check is missing required key '%s'", kind, keys[i].name);
+				rc = loader_error(l, m, "%s check is missing required key '%s'", check_kind_name(c->kind),
+						  keys[i].name);
 			continue;
 		}
 		if (load_kind_key(l, &keys[i], v, keys[i].dest == TO_SPEC ? c->spec : c->expect) < 0) {
@@ -456,25 +495,71 @@ int loader_check(struct loader *l, yaml_node_t *m, struct check *c)
 			json_object_set_new(c->spec, keys[i].name, names);
 		}
 	}
-	if (keys && rc == 0 && kind_def(c->kind)->validate) {
+	if (rc == 0 && kind_def(c->kind)->validate) {
 		const char *problem = kind_def(c->kind)->validate(c->spec, c->expect);
 		if (problem)
 			rc = loader_error(l, m, "%s", problem);
 	}
+	return rc;
+}
+
+int loader_check(struct loader *l, yaml_node_t *m, struct check *c)
+{
+	c->points = 1;
+	c->spec = json_object();
+	c->expect = json_object();
+	c->feedback = NULL;
+	c->line = (int)m->start_mark.line + 1;
+	c->col = (int)m->start_mark.column + 1;
+	int rc = 0;
+	if (m->type != YAML_MAPPING_NODE) {
+		rc = loader_error(l, m, "a check must be a mapping with at least 'id' and 'kind', not %s", loader_describe(m));
+		goto done;
+	}
+	const struct key_schema *keys = check_kind(l, m, c);
+	if (!keys)
+		rc = -1;
+	const char *allowed[48] = { 0 };
+	size_t na = 0;
+	for (size_t i = 0; keys && keys[i].name && na < 47; i++)
+		allowed[na++] = keys[i].name;
+	if (keys && loader_check_keys(l, m, "a check", common_check_keys, allowed) < 0)
+		rc = -1;
+	if (load_common_keys(l, m, c) < 0)
+		rc = -1;
+	if (keys && load_kind_keys(l, m, keys, c) < 0)
+		rc = -1;
+	warn_bonus_words(l, m, c);
+done:
 	if (!c->feedback)
 		c->feedback = json_object();
 	return rc;
 }
 
-/* Depth-first search for a cycle through depends_on. */
+/* A check's edges to others: its depends_on, then its requires. */
+static size_t n_edges(const struct check *c)
+{
+	return c->n_depends + c->n_requires;
+}
 
+static const char *edge(const struct check *c, size_t k)
+{
+	return k < c->n_depends ? c->depends_on[k] : c->requires[k - c->n_depends];
+}
+
+static const char *edge_key(const struct check *c, size_t k)
+{
+	return k < c->n_depends ? "depends_on" : "requires";
+}
+
+/* Depth-first search for a cycle through depends_on and requires. */
 static bool dep_cycle(const struct exercise *ex, size_t i, unsigned char *state, size_t *at)
 {
 	state[i] = 1;
 	const struct check *c = &ex->checks[i];
-	for (size_t d = 0; d < c->n_depends; d++) {
+	for (size_t d = 0; d < n_edges(c); d++) {
 		for (size_t j = 0; j < ex->n_checks; j++) {
-			if (!ex->checks[j].id || strcmp(ex->checks[j].id, c->depends_on[d]))
+			if (!ex->checks[j].id || strcmp(ex->checks[j].id, edge(c, d)))
 				continue;
 			if (state[j] == 1 || (state[j] == 0 && dep_cycle(ex, j, state, at))) {
 				*at = i;
@@ -486,39 +571,48 @@ static bool dep_cycle(const struct exercise *ex, size_t i, unsigned char *state,
 	return false;
 }
 
-int loader_dependencies(struct loader *l, yaml_node_t *checks_node, struct exercise *ex)
+/* Each edge of check i names another check of the exercise. */
+static int edges_known(struct loader *l, yaml_node_t *cn, const struct exercise *ex, size_t i)
+{
+	const struct check *c = &ex->checks[i];
+	int rc = 0;
+	for (size_t d = 0; d < n_edges(c); d++) {
+		bool found = false;
+		const char *ids[256] = { 0 };
+		size_t nid = 0;
+		for (size_t j = 0; j < ex->n_checks; j++) {
+			if (ex->checks[j].id && !strcmp(ex->checks[j].id, edge(c, d)))
+				found = true;
+			if (ex->checks[j].id && nid < 255 && j != i)
+				ids[nid++] = ex->checks[j].id;
+		}
+		yaml_node_t *dn = loader_lookup(l, cn, edge_key(c, d));
+		const char *verb = d < c->n_depends ? "depends on" : "requires";
+		if (!found) {
+			char hint[96];
+			rc = loader_error(l, dn ? dn : cn, "'%s' %s unknown check '%s'%s", c->id ? c->id : "?", verb,
+					  edge(c, d), loader_suggest(edge(c, d), ids, NULL, hint, sizeof(hint)));
+		} else if (c->id && !strcmp(edge(c, d), c->id)) {
+			rc = loader_error(l, dn ? dn : cn, "check '%s' %s itself", c->id, verb);
+		}
+	}
+	return rc;
+}
+
+int loader_dependencies(struct loader *l, yaml_node_t *const *nodes, struct exercise *ex)
 {
 	int rc = 0;
 	for (size_t i = 0; i < ex->n_checks; i++) {
 		struct check *c = &ex->checks[i];
-		yaml_node_t *cn = loader_node(l, checks_node->data.sequence.items.start[i]);
 		for (size_t j = 0; j < i; j++) {
 			if (c->id && ex->checks[j].id && !strcmp(c->id, ex->checks[j].id)) {
-				yaml_node_t *idn = loader_lookup(l, cn, "id");
-				rc = loader_error(l, idn ? idn : cn, "duplicate check id '%s' (first at line %d)", c->id,
+				yaml_node_t *idn = loader_lookup(l, nodes[i], "id");
+				rc = loader_error(l, idn ? idn : nodes[i], "duplicate check id '%s' (first at line %d)", c->id,
 					    ex->checks[j].line);
 			}
 		}
-		for (size_t d = 0; d < c->n_depends; d++) {
-			bool found = false;
-			const char *ids[256] = { 0 };
-			size_t nid = 0;
-			for (size_t j = 0; j < ex->n_checks; j++) {
-				if (ex->checks[j].id && !strcmp(ex->checks[j].id, c->depends_on[d]))
-					found = true;
-				if (ex->checks[j].id && nid < 255 && j != i)
-					ids[nid++] = ex->checks[j].id;
-			}
-			if (!found) {
-				char hint[96];
-				yaml_node_t *dn = loader_lookup(l, cn, "depends_on");
-				rc = loader_error(l, dn ? dn : cn, "'%s' depends on unknown check '%s'%s", c->id ? c->id : "?",
-					    c->depends_on[d], loader_suggest(c->depends_on[d], ids, NULL, hint, sizeof(hint)));
-			} else if (c->id && !strcmp(c->depends_on[d], c->id)) {
-				yaml_node_t *dn = loader_lookup(l, cn, "depends_on");
-				rc = loader_error(l, dn ? dn : cn, "check '%s' depends on itself", c->id);
-			}
-		}
+		if (edges_known(l, nodes[i], ex, i) < 0)
+			rc = -1;
 	}
 	if (rc < 0)
 		return rc;
@@ -526,9 +620,10 @@ int loader_dependencies(struct loader *l, yaml_node_t *checks_node, struct exerc
 	size_t at = 0;
 	for (size_t i = 0; i < ex->n_checks; i++) {
 		if (state[i] == 0 && dep_cycle(ex, i, state, &at)) {
-			yaml_node_t *cn = loader_node(l, checks_node->data.sequence.items.start[at]);
-			yaml_node_t *dn = loader_lookup(l, cn, "depends_on");
-			rc = loader_error(l, dn ? dn : cn, "dependency cycle through check '%s'", ex->checks[at].id);
+			yaml_node_t *dn = loader_lookup(l, nodes[at], "depends_on");
+			if (!dn)
+				dn = loader_lookup(l, nodes[at], "requires");
+			rc = loader_error(l, dn ? dn : nodes[at], "dependency cycle through check '%s'", ex->checks[at].id);
 			break;
 		}
 	}

@@ -65,6 +65,8 @@ int loader_value(struct loader *l, yaml_node_t *n, json_t **out, int depth);
 /* checks.c */
 int loader_limits(struct loader *l, yaml_node_t *v, struct limits *out);
 int loader_check(struct loader *l, yaml_node_t *m, struct check *c);
-int loader_dependencies(struct loader *l, yaml_node_t *checks_node, struct exercise *ex);
+/* Ids unique, depends_on and requires naming checks of the exercise, no
+ * cycle; nodes[i] is check i's mapping. */
+int loader_dependencies(struct loader *l, yaml_node_t *const *nodes, struct exercise *ex);
 
 #endif

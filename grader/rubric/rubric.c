@@ -16,7 +16,7 @@
 #define RUBRIC_MAX_BYTES (4u << 20)
 
 static const char *const exercise_keys[] = {
-	"exercise", "title", "files", "weight", "limits", "checks", NULL,
+	"exercise", "title", "files", "weight", "limits", "checks", "bonus", "bonus_cap", NULL,
 };
 static const char *const course_keys[] = { "course", "title", "exercises", NULL };
 
@@ -32,6 +32,49 @@ static void exercise_release(struct exercise *ex)
 		check_release(&ex->checks[i]);
 	free(ex->checks);
 	memset(ex, 0, sizeof(*ex));
+}
+
+/* The number of items of 'key' (a list of checks), or -1 after an error. */
+static long check_list(struct loader *l, yaml_node_t *root, const char *key, bool required, yaml_node_t **out)
+{
+	yaml_node_t *list = *out = loader_lookup(l, root, key);
+	if (!list)
+		return required ? loader_error(l, root, "exercise is missing required key '%s'", key) : 0;
+	if (list->type != YAML_SEQUENCE_NODE)
+		return loader_error(l, list, "'%s' must be a list of checks, not %s", key, loader_describe(list));
+	long n = (long)(list->data.sequence.items.top - list->data.sequence.items.start);
+	if (n == 0 && required)
+		return loader_error(l, list, "'%s' is empty", key);
+	return n;
+}
+
+/* 'checks', then the checks of the 'bonus' section, which are bonus checks
+ * (bonus: true) whatever they say. */
+static int load_checks(struct loader *l, yaml_node_t *root, struct exercise *ex)
+{
+	yaml_node_t *lists[2];
+	long n0 = check_list(l, root, "checks", true, &lists[0]);
+	long n1 = check_list(l, root, "bonus", false, &lists[1]);
+	if (n0 < 0 || n1 < 0)
+		return -1;
+	size_t n = (size_t)(n0 + n1);
+	int rc = 0;
+	yaml_node_t **nodes = xcalloc(n, sizeof(*nodes));
+	ex->checks = xcalloc(n, sizeof(*ex->checks));
+	for (size_t i = 0; i < n; i++) {
+		bool in_bonus = i >= (size_t)n0;
+		yaml_node_t *list = lists[in_bonus];
+		struct check *c = &ex->checks[ex->n_checks++];
+		nodes[i] = loader_node(l, list->data.sequence.items.start[in_bonus ? i - (size_t)n0 : i]);
+		if (loader_check(l, nodes[i], c) < 0)
+			rc = -1;
+		c->bonus |= in_bonus;
+		limits_inherit(&c->limits, &ex->limits);
+	}
+	if (loader_dependencies(l, nodes, ex) < 0)
+		rc = -1;
+	free(nodes);
+	return rc;
 }
 
 static int load_exercise(struct loader *l, yaml_node_t *root, struct exercise *ex)
@@ -72,22 +115,14 @@ static int load_exercise(struct loader *l, yaml_node_t *root, struct exercise *e
 		rc = -1;
 	limits_inherit(&ex->limits, &defaults);
 
-	yaml_node_t *checks = loader_lookup(l, root, "checks");
-	if (!checks)
-		return loader_error(l, root, "exercise is missing required key 'checks'");
-	if (checks->type != YAML_SEQUENCE_NODE)
-		return loader_error(l, checks, "'checks' must be a list of checks, not %s", loader_describe(checks));
-	size_t n = (size_t)(checks->data.sequence.items.top - checks->data.sequence.items.start);
-	if (n == 0)
-		return loader_error(l, checks, "'checks' is empty");
-	ex->checks = xcalloc(n, sizeof(*ex->checks));
-	for (size_t i = 0; i < n; i++) {
-		struct check *c = &ex->checks[ex->n_checks++];
-		if (loader_check(l, loader_node(l, checks->data.sequence.items.start[i]), c) < 0)
+	if ((v = loader_lookup(l, root, "bonus_cap"))) {
+		if (loader_number(l, v, "bonus_cap", &ex->bonus_cap) < 0)
 			rc = -1;
-		limits_inherit(&c->limits, &ex->limits);
+		else if (ex->bonus_cap < 0)
+			rc = loader_error(l, v, "'bonus_cap' must not be negative");
+		ex->has_bonus_cap = true;
 	}
-	if (loader_dependencies(l, checks, ex) < 0)
+	if (load_checks(l, root, ex) < 0)
 		rc = -1;
 	return rc;
 }

@@ -28,6 +28,8 @@ struct exercise {
 	char **files;             /* files the submission must provide */
 	size_t n_files;
 	double weight;            /* the exercise's score is scaled to this many points; 0 = sum of checks */
+	bool has_bonus_cap;
+	double bonus_cap;         /* with has_bonus_cap: the most bonus points it adds (after weight) */
 	struct limits limits;
 	struct check *checks;
 	size_t n_checks;

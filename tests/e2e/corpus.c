@@ -225,8 +225,8 @@ Test(e2e, default_rubrics_grade_the_bundled_example)
 	run_result_release(&r);
 }
 
-/* The shipped reference solutions score full marks; the starters score
- * zero, with failures but no errors. */
+/* The shipped reference solutions score full marks, bonus included; the
+ * starters score zero, with failures but no errors. */
 Test(e2e, reference_full_marks_starter_zero)
 {
 	static const char *const exercises[] = { "refcount", "bytecode", "memprof", "deepsize" };
@@ -242,8 +242,13 @@ Test(e2e, reference_full_marks_starter_zero)
 		json_t *j = json_loads(r.out, 0, NULL);
 		cr_assert_not_null(j);
 		cr_expect_gt(json_number_value(json_object_get(j, "max_score")), 0);
-		cr_expect_eq(json_number_value(json_object_get(j, "score")), json_number_value(json_object_get(j, "max_score")),
-			     "%s reference: %s", exercises[i], r.out);
+		/* Full marks, and every bonus point too; score counts the bonus. */
+		double score = json_number_value(json_object_get(j, "score"));
+		double bonus = json_number_value(json_object_get(j, "bonus_score"));
+		cr_expect_eq(score - bonus, json_number_value(json_object_get(j, "max_score")), "%s reference: %s",
+			     exercises[i], r.out);
+		cr_expect_eq(bonus, json_number_value(json_object_get(j, "bonus_max")), "%s reference misses bonus points",
+			     exercises[i]);
 		json_decref(j);
 		run_result_release(&r);
 
