@@ -43,13 +43,22 @@ static void add(struct diag_list *list, enum diag_severity sev, const char *path
 		list->errors++;
 }
 
+/* A diagnostic at a 0-based position of src, its line quoted. */
+static void add_at(struct diag_list *list, enum diag_severity sev, const struct diag_source *src, size_t line0,
+		   size_t col0, const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+static void add_at(struct diag_list *list, enum diag_severity sev, const struct diag_source *src, size_t line0,
+		   size_t col0, const char *fmt, va_list ap)
+{
+	add(list, sev, src ? src->path : NULL, (int)line0 + 1, (int)col0 + 1, quote_line(src, line0), fmt, ap);
+}
+
 int diag_at(struct diag_list *list, const struct diag_source *src, size_t line0, size_t col0,
 	    const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	add(list, DIAG_ERROR, src ? src->path : NULL, (int)line0 + 1, (int)col0 + 1,
-	    quote_line(src, line0), fmt, ap);
+	add_at(list, DIAG_ERROR, src, line0, col0, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -59,8 +68,7 @@ void diag_warn_at(struct diag_list *list, const struct diag_source *src, size_t 
 {
 	va_list ap;
 	va_start(ap, fmt);
-	add(list, DIAG_WARNING, src ? src->path : NULL, (int)line0 + 1, (int)col0 + 1,
-	    quote_line(src, line0), fmt, ap);
+	add_at(list, DIAG_WARNING, src, line0, col0, fmt, ap);
 	va_end(ap);
 }
 

@@ -48,6 +48,13 @@ void xgrow(void **items, size_t *alloc, size_t need, size_t elem_size)
 	*alloc = n;
 }
 
+void free_strings(char **list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

@@ -19,6 +19,8 @@ void *xrealloc(void *ptr, size_t size);
 /* Grows *items (of *alloc elements of elem_size) to hold at least need. */
 void xgrow(void **items, size_t *alloc, size_t need, size_t elem_size);
 char *xstrdup(const char *s);
+/* Frees list[0..n) and the list (NULL is fine). */
+void free_strings(char **list, size_t n);
 char *xstrndup(const char *s, size_t n);
 /* Returns a new string the caller frees. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

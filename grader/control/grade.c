@@ -101,6 +101,24 @@ static int decide_in_child(struct exercise_run *run, const struct check *c, stru
 	return -1;
 }
 
+static void run_one(struct exercise_run *run, size_t i);
+
+/* The first of the checks named in ids[0..n) that did not pass (running
+ * those not run yet), or NULL. */
+static const char *first_not_passed(struct exercise_run *run, char *const *ids, size_t n)
+{
+	for (size_t d = 0; d < n; d++) {
+		int j = find_check(run->ex, ids[d]);
+		if (j < 0)
+			continue;
+		if (run->state[j] == 0)
+			run_one(run, (size_t)j);
+		if (run->res->checks[j].status != STATUS_PASS)
+			return ids[d];
+	}
+	return NULL;
+}
+
 static void run_one(struct exercise_run *run, size_t i)
 {
 	const struct check *c = &run->ex->checks[i];
@@ -109,31 +127,18 @@ static void run_one(struct exercise_run *run, size_t i)
 		return;
 	run->state[i] = 1;
 
-	for (size_t d = 0; d < c->n_depends; d++) {
-		int j = find_check(run->ex, c->depends_on[d]);
-		if (j < 0)
-			continue;
-		if (run->state[j] == 0)
-			run_one(run, (size_t)j);
-		if (run->res->checks[j].status != STATUS_PASS) {
-			verdict_set(cr, STATUS_SKIPPED, "skipped: it depends on '%s', which did not pass", c->depends_on[d]);
-			run->state[i] = 2;
-			return;
-		}
+	const char *blocker;
+	if ((blocker = first_not_passed(run, c->depends_on, c->n_depends))) {
+		verdict_set(cr, STATUS_SKIPPED, "skipped: it depends on '%s', which did not pass", blocker);
+		run->state[i] = 2;
+		return;
 	}
-	for (size_t d = 0; d < c->n_requires; d++) {
-		int j = find_check(run->ex, c->requires[d]);
-		if (j < 0)
-			continue;
-		if (run->state[j] == 0)
-			run_one(run, (size_t)j);
-		if (run->res->checks[j].status != STATUS_PASS) {
-			/* A precondition, not a mistake: the check counts for nothing. */
-			verdict_set(cr, STATUS_SKIPPED, "not graded: it requires '%s', which did not pass", c->requires[d]);
-			cr->max_score = 0;
-			run->state[i] = 2;
-			return;
-		}
+	if ((blocker = first_not_passed(run, c->requires, c->n_requires))) {
+		/* A precondition, not a mistake: the check counts for nothing. */
+		verdict_set(cr, STATUS_SKIPPED, "not graded: it requires '%s', which did not pass", blocker);
+		cr->max_score = 0;
+		run->state[i] = 2;
+		return;
 	}
 	if (c->python_text && !version_cond_holds(&c->python, run->w->major ? run->w->major : 3, run->w->minor)) {
 		verdict_set(cr, STATUS_SKIPPED, "not applicable on Python %d.%d (this check is for Python %s)",

@@ -1,5 +1,7 @@
 #include "kinds/check.h"
 
+#include "base/util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,12 +63,8 @@ void check_release(struct check *c)
 	free(c->id);
 	free(c->description);
 	json_decref(c->feedback);
-	for (size_t i = 0; i < c->n_depends; i++)
-		free(c->depends_on[i]);
-	free(c->depends_on);
-	for (size_t i = 0; i < c->n_requires; i++)
-		free(c->requires[i]);
-	free(c->requires);
+	free_strings(c->depends_on, c->n_depends);
+	free_strings(c->requires, c->n_requires);
 	free(c->when_observed);
 	free(c->when_otherwise);
 	free(c->python_text);

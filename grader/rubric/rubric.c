@@ -25,9 +25,7 @@ static void exercise_release(struct exercise *ex)
 	free(ex->id);
 	free(ex->title);
 	free(ex->path);
-	for (size_t i = 0; i < ex->n_files; i++)
-		free(ex->files[i]);
-	free(ex->files);
+	free_strings(ex->files, ex->n_files);
 	for (size_t i = 0; i < ex->n_checks; i++)
 		check_release(&ex->checks[i]);
 	free(ex->checks);

@@ -14,15 +14,27 @@
 #include "base/util.h"
 
 
-int parse_duration(const char *s, double *out)
+/* A number >= 0 and its unit ("2.5 MiB"): *v and the unit in *unit.
+ * Returns 0 or -1. */
+static int number_and_unit(const char *s, double *v, const char **unit)
 {
 	char *end = NULL;
 	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0)
+	*v = strtod(s, &end);
+	if (end == s || errno || !isfinite(*v) || *v < 0)
 		return -1;
 	while (*end == ' ')
 		end++;
+	*unit = end;
+	return 0;
+}
+
+int parse_duration(const char *s, double *out)
+{
+	const char *end;
+	double v;
+	if (number_and_unit(s, &v, &end) < 0)
+		return -1;
 	if (!*end || !strcmp(end, "s"))
 		*out = v;
 	else if (!strcmp(end, "ms"))
@@ -36,13 +48,10 @@ int parse_duration(const char *s, double *out)
 
 int parse_size(const char *s, size_t *out)
 {
-	char *end = NULL;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0)
+	const char *end;
+	double v;
+	if (number_and_unit(s, &v, &end) < 0)
 		return -1;
-	while (*end == ' ')
-		end++;
 	static const struct { const char *unit; double factor; } units[] = {
 		{ "", 1 }, { "B", 1 }, { "KiB", 1024.0 }, { "MiB", 1048576.0 }, { "GiB", 1073741824.0 },
 		{ "kB", 1e3 }, { "KB", 1e3 }, { "MB", 1e6 }, { "GB", 1e9 },
