@@ -45,6 +45,8 @@ bool utf8_valid(const char *s, size_t len);
 
 /* Lower-case hex of len bytes (caller frees). */
 char *hex_encode(const void *data, size_t len);
+/* Standard base64 (RFC 4648, padded) of len bytes (caller frees). */
+char *base64_encode(const void *data, size_t len);
 /* Decodes hex into out (room for strlen(hex) / 2 bytes); returns the byte count. */
 size_t hex_decode(const char *hex, char *out);
 

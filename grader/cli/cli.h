@@ -19,7 +19,9 @@ enum exit_code {
 	EXIT_USAGE = 2,        /* bad command line */
 	EXIT_RUBRIC = 3,       /* a rubric has errors (also: lint found problems) */
 	EXIT_SUBMISSION = 4,   /* a submission cannot be read */
-	EXIT_INTERNAL = 5,     /* grade itself failed (cannot start Python, write the report...) */
+	EXIT_INTERNAL = 5,     /* grade itself failed (cannot start Python, write the report...;
+				* with --strict also a harness error in any check) */
+	EXIT_BELOW_THRESHOLD = 6,  /* --fail-under: a submission scored below the threshold */
 };
 
 struct command {

@@ -29,8 +29,16 @@ static const char grade_usage[] =
 	"  -r, --rubric FILE|DIR   the rubric: an exercise or course YAML file, or a directory\n"
 	"                          (its course.yaml, else every *.yaml); default: the course\n"
 	"                          rubrics shipped with grade\n"
-	"  -f, --format FORMAT     text (default) or json\n"
+	"  -f, --format FORMAT     text (default), json, junit, markdown, github, gitlab\n"
+	"                          or classroom (docs/reports.md)\n"
 	"  -o, --output FILE       write the report to FILE instead of standard output\n"
+	"      --report FORMAT=FILE  also write a report in FORMAT to FILE ('-': standard\n"
+	"                          output); repeatable, one grading run for all of them\n"
+	"      --fail-under N|N%   exit 6 when a submission scores below N points (bonus\n"
+	"                          included) or below N% of the maximum\n"
+	"      --strict            exit 5 when the grader failed in any check (harness error)\n"
+	"      --no-ci-detect      ignore GITHUB_ACTIONS and GITLAB_CI (step summary,\n"
+	"                          annotations, classroom output, GitLab report files)\n"
 	"  -j, --jobs N            grade N submissions at a time (default: one per CPU);\n"
 	"                          reports still come out in the order given\n"
 	"      --instructor        show hidden checks' details\n"
@@ -44,7 +52,9 @@ static const char exit_usage[] =
 	"exit status:\n"
 	"  0  grading completed (whatever the score)   3  the rubric has errors\n"
 	"  2  bad command line                         4  the submission cannot be read\n"
-	"                                              5  internal error\n";
+	"                                              5  internal error (--strict: or a\n"
+	"                                                 harness error)\n"
+	"                                              6  a score is below --fail-under\n";
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

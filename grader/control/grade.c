@@ -25,6 +25,7 @@ struct exercise_run {
 	unsigned char *state;   /* 0 = to do, 1 = running, 2 = decided */
 	int restarts;
 	bool broken;            /* the supervisor could not be (re)started */
+	bool grader_broke;      /* ... because of the grader, not of crashes in student code */
 	bool trace;             /* GRADE_TRACE: print each raw result on stderr */
 	char broken_why[256];
 };
@@ -55,6 +56,7 @@ static int begin(struct exercise_run *run)
 		*run->w = (struct worker)WORKER_INIT;
 		snprintf(run->broken_why, sizeof(run->broken_why), "%s", err);
 		run->broken = true;
+		run->grader_broke = true;
 		return -1;
 	}
 	json_decref(compiled);
@@ -67,6 +69,7 @@ static void check_result_reset(struct check_result *cr)
 	free(cr->message);
 	free(cr->feedback);
 	free(cr->output);
+	free(cr->file);
 	*cr = (struct check_result){ .check = cr->check, .max_score = cr->check->points };
 }
 
@@ -94,6 +97,7 @@ static int decide_in_child(struct exercise_run *run, const struct check *c, stru
 	worker_finish(run->w);
 	if (++run->restarts > MAX_RESTARTS) {
 		run->broken = true;
+		run->grader_broke = false;
 		snprintf(run->broken_why, sizeof(run->broken_why), "too many crashes in this exercise");
 	} else {
 		begin(run);
@@ -149,6 +153,7 @@ static void run_one(struct exercise_run *run, size_t i)
 	}
 	if (run->broken) {
 		verdict_set(cr, STATUS_CRASH, "not run: %s", run->broken_why);
+		cr->harness_error = run->grader_broke;
 		run->state[i] = 2;
 		return;
 	}
@@ -254,6 +259,7 @@ void grade_result_release(struct grade_result *g)
 			free(e->checks[j].message);
 			free(e->checks[j].feedback);
 			free(e->checks[j].output);
+			free(e->checks[j].file);
 		}
 		free(e->checks);
 		free(e->error);

@@ -37,6 +37,13 @@ struct check_result {
 	char *output;      /* what the student's code printed, cut, or NULL */
 	double seconds;    /* wall-clock time of the check child */
 	bool shared;       /* decided in a child that served an earlier exercise first */
+	bool harness_error;  /* the grader failed, not the student's code (--strict makes it fatal) */
+	/* Where in the student's code to look (verdict_locate): the last
+	 * traceback frame in a submission file, else the def line of the
+	 * function under test, else the module's file with line 0.  NULL when
+	 * the check passed or names no file.  Relative to the submission. */
+	char *file;
+	int line;
 };
 
 #endif

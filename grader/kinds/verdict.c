@@ -464,4 +464,5 @@ void verdict_decide(const struct check *c, const json_t *result, struct check_re
 		const char *key = status_feedback_key(out->status);
 		verdict_choose_feedback(out, key ? verdict_feedback_text(c, key) : NULL);
 	}
+	verdict_locate(c, result, out);
 }

@@ -29,6 +29,13 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 				json_object_set_new(jc, "feedback", json_string(cr->feedback));
 			if (cr->output && !hide)
 				json_object_set_new(jc, "output", json_string(cr->output));
+			if (cr->file && !hide) {
+				json_object_set_new(jc, "file", json_string(cr->file));
+				if (cr->line > 0)
+					json_object_set_new(jc, "line", json_integer(cr->line));
+			}
+			if (cr->harness_error)
+				json_object_set_new(jc, "harness_error", json_true());
 			json_object_set_new(jc, "seconds", json_real(round(cr->seconds * 1e4) / 1e4));
 			json_array_append_new(checks, jc);
 		}

@@ -3,15 +3,27 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/buf.h"
 #include "base/util.h"
 
 extern const struct report_format report_format_text;
 extern const struct report_format report_format_json;
+extern const struct report_format report_format_junit;
+extern const struct report_format report_format_markdown;
+extern const struct report_format report_format_github;
+extern const struct report_format report_format_gitlab;
+extern const struct report_format report_format_classroom;
 
 static const struct report_format *const formats[] = {
 	&report_format_text,
 	&report_format_json,
+	&report_format_junit,
+	&report_format_markdown,
+	&report_format_github,
+	&report_format_gitlab,
+	&report_format_classroom,
 };
 
 const struct report_format *report_format_by_name(const char *name)
@@ -71,4 +83,47 @@ json_t *report_number(double v)
 bool report_hides(const struct check_result *cr, const struct report_options *opt)
 {
 	return cr->check->hidden && !opt->instructor;
+}
+
+char *report_student_path(const struct grade_result *g, const struct check_result *cr)
+{
+	if (!cr->file)
+		return NULL;
+	const char *dir = g->submission ? g->submission : ".";
+	char cwd[4096];
+	size_t n;
+	/* An absolute directory under the working directory (the checkout,
+	 * in CI) is named relative to it. */
+	if (dir[0] == '/' && getcwd(cwd, sizeof(cwd)) && (n = strlen(cwd)) > 1 && !strncmp(dir, cwd, n) &&
+	    (dir[n] == '/' || !dir[n]))
+		dir += n + (dir[n] == '/');
+	while (dir[0] == '.' && dir[1] == '/')
+		dir += 2;
+	if (!strcmp(dir, "."))
+		dir = "";
+	size_t len = strlen(dir);
+	while (len && dir[len - 1] == '/')
+		len--;
+	return len ? xasprintf("%.*s/%s", (int)len, dir, cr->file) : xstrdup(cr->file);
+}
+
+char *report_check_text(const struct check_result *cr, const struct report_options *opt)
+{
+	if (report_hides(cr, opt))
+		return xstrdup("hidden check");
+	struct buf b = BUF_INIT((size_t)1 << 40);
+	char *msg = report_clean(cr->message, REPORT_MESSAGE_MAX);
+	buf_puts(&b, msg);
+	free(msg);
+	if (cr->feedback) {
+		char *fb = report_clean(cr->feedback, REPORT_MESSAGE_MAX);
+		buf_printf(&b, "\n%s", fb);
+		free(fb);
+	}
+	if (cr->output && *cr->output && cr->status != STATUS_SKIPPED) {
+		char *out = report_clean(cr->output, REPORT_OUTPUT_MAX);
+		buf_printf(&b, "\nprinted:\n%s", out);
+		free(out);
+	}
+	return buf_detach(&b, NULL);
 }

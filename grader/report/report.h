@@ -22,7 +22,8 @@ struct report_options {
 };
 
 struct report_format {
-	const char *name;  /* as --format takes it */
+	const char *name;  /* as --format and --report take it */
+	bool one_submission;  /* a file holds one submission's report (a document, not a stream) */
 	/* Writes g's report to out.  Returns 0, or -1 when out failed. */
 	int (*write)(FILE *out, const struct grade_result *g, const struct report_options *opt);
 };
@@ -48,5 +49,26 @@ void report_points(char *buf, size_t len, double v);
 json_t *report_number(double v);
 /* Whether the check's details are withheld from this report. */
 bool report_hides(const struct check_result *cr, const struct report_options *opt);
+
+/* Student-controlled text made safe for every format (report/clean.c): a
+ * new string of valid UTF-8 holding only XML 1.0 characters (others become
+ * U+FFFD), at most 'max' bytes (0: no limit) plus a "[... cut: N more
+ * bytes]" marker when cut.  NULL reads as "". */
+char *report_clean(const char *s, size_t max);
+char *report_clean_n(const char *s, size_t len, size_t max);
+
+/* How much of each student-controlled text a CI report keeps. */
+#define REPORT_MESSAGE_MAX ((size_t)4 << 10)
+#define REPORT_OUTPUT_MAX ((size_t)16 << 10)
+
+/* The check's file as the repository names it: the submission directory
+ * as given (relative to the working directory; "." dropped) joined with
+ * cr->file.  A new string, or NULL when the check names no file. */
+char *report_student_path(const struct grade_result *g, const struct check_result *cr);
+
+/* What a check that did not pass says, for formats that give one text:
+ * message, the rubric's feedback, what the code printed, each cleaned and
+ * cut (new string; "hidden check" when report_hides()). */
+char *report_check_text(const struct check_result *cr, const struct report_options *opt);
 
 #endif

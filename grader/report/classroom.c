@@ -1,0 +1,89 @@
+/*
+ * classroom.c - GitHub Classroom's autograding result (`--report
+ * classroom=FILE`; on Actions also result=<base64> in $GITHUB_OUTPUT, which
+ * autograding-grading-reporter reads from <STEPID>_RESULTS):
+ *
+ *   {"version": 1, "status": "pass|fail|error", "max_score": 22,
+ *    "tests": [{"name": "refcount/fresh-object", "status": "fail", "score": 0, ...}]}
+ *
+ * The reporter adds up the tests' scores and takes max_score as it is, so
+ * each test's score is the check's share of its exercise's score (weights
+ * and the bonus cap applied): the scores add up to grade's total, bonus
+ * included, while max_score leaves bonus points out.
+ */
+#include "report/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+/* The factors that turn check points into exercise points: 'regular' for
+ * the regular checks (the weight), 'bonus' for bonus checks (weight, then
+ * the cap shared out). */
+static void factors(const struct exercise_result *e, double *regular, double *bonus)
+{
+	double max = 0, got_bonus = 0;
+	for (size_t j = 0; j < e->n_checks; j++) {
+		if (e->checks[j].check->bonus)
+			got_bonus += e->checks[j].score;
+		else
+			max += e->checks[j].max_score;
+	}
+	*regular = max > 0 && e->max_score > 0 ? e->max_score / max : 1;
+	*bonus = got_bonus > 0 ? e->bonus_score / got_bonus : 0;
+}
+
+static const char *test_status(const struct check_result *cr)
+{
+	if (cr->harness_error)
+		return "error";
+	if (cr->status == STATUS_PASS || (cr->status == STATUS_SKIPPED && cr->max_score == 0))
+		return "pass";
+	return "fail";
+}
+
+static int write_classroom(FILE *out, const struct grade_result *g, const struct report_options *opt)
+{
+	json_t *tests = json_array();
+	bool failed = false, error = false;
+	for (size_t i = 0; i < g->n_exercises; i++) {
+		const struct exercise_result *e = &g->exercises[i];
+		double regular, bonus;
+		factors(e, &regular, &bonus);
+		error |= e->error != NULL;
+		for (size_t j = 0; j < e->n_checks; j++) {
+			const struct check_result *cr = &e->checks[j];
+			const char *status = test_status(cr);
+			error |= !strcmp(status, "error");
+			failed |= !strcmp(status, "fail") && !cr->check->bonus;
+			char *name = xasprintf("%s/%s", e->exercise->id, cr->check->id);
+			char *clean_name = report_clean(name, 512);
+			char *message = cr->status == STATUS_PASS ? xstrdup("") : report_check_text(cr, opt);
+			char *path = report_hides(cr, opt) ? NULL : report_student_path(g, cr);
+			double factor = cr->check->bonus ? bonus : regular;
+			json_t *t = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:i, s:s, s:f}", "name", clean_name, "status",
+					      status, "score", report_number(cr->score * factor), "max_score",
+					      report_number(cr->check->bonus ? 0 : cr->max_score * factor), "message",
+					      message, "filename", path ? path : "", "line_no", path ? cr->line : 0,
+					      "test_code", check_kind_name(cr->check->kind), "duration",
+					      (double)(long long)(cr->seconds * 1000));
+			json_array_append_new(tests, t);
+			free(path);
+			free(message);
+			free(clean_name);
+			free(name);
+		}
+	}
+	json_t *j = json_pack("{s:i, s:s, s:o, s:o}", "version", 1, "status", error ? "error" : failed ? "fail" : "pass",
+			      "max_score", report_number(g->max_score), "tests", tests);
+	int rc = json_dumpf(j, out, (opt->one_line ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return rc < 0 || fputc('\n', out) == EOF ? -1 : 0;
+}
+
+const struct report_format report_format_classroom = {
+	.name = "classroom",
+	.one_submission = true,
+	.write = write_classroom,
+};
