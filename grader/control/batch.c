@@ -16,13 +16,13 @@
 #include "base/wire.h"
 #include "base/util.h"
 
-/* A finished report travels from a lane as one frame: a fixed header
- * (index, flags, text and error lengths, each a little-endian u64) then
- * the text and the error.  Nothing in it is parsed beyond the header. */
-#define HEADER_BYTES 32
+/* A finished report travels from a lane as one frame (base/wire.h,
+ * wire_lane_*); the controller asks for one with a frame that holds the
+ * submission's index, big-endian. */
 #define OUTPUT_MAX_BYTES ((size_t)256 << 20)
 
-enum { FLAG_TEXT = 1, FLAG_ERROR = 2, FLAG_UNREADABLE = 4, FLAG_INTERNAL = 8, FLAG_FATAL = 16 };
+/* Beyond WIRE_LANE_TEXT and WIRE_LANE_ERROR. */
+enum { FLAG_UNREADABLE = 4, FLAG_INTERNAL = 8, FLAG_FATAL = 16 };
 
 struct lane {
 	pid_t pid;     /* 0: no lane in this slot */
@@ -46,38 +46,11 @@ void batch_output_release(struct batch_output *out)
 	*out = (struct batch_output){ 0 };
 }
 
-static void put_u64(unsigned char *p, uint64_t v)
+static int send_output(int fd, uint32_t index, unsigned flags, const char *text, const char *error)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static int send_output(int fd, uint64_t index, unsigned flags, const char *text, const char *error)
-{
-	size_t tl = text ? strlen(text) : 0, el = error ? strlen(error) : 0;
-	if (text)
-		flags |= FLAG_TEXT;
-	if (error)
-		flags |= FLAG_ERROR;
-	size_t len = HEADER_BYTES + tl + el;
-	unsigned char *msg = xmalloc(len);
-	put_u64(msg, index);
-	put_u64(msg + 8, flags);
-	put_u64(msg + 16, tl);
-	put_u64(msg + 24, el);
-	if (tl)
-		memcpy(msg + HEADER_BYTES, text, tl);
-	if (el)
-		memcpy(msg + HEADER_BYTES + tl, error, el);
-	int rc = proto_send_raw(fd, msg, len);
+	size_t len = 0;
+	unsigned char *msg = wire_lane_encode(index, flags, text, error, &len);
+	int rc = wire_send_raw(fd, msg, len);
 	free(msg);
 	return rc;
 }
@@ -85,21 +58,19 @@ static int send_output(int fd, uint64_t index, unsigned flags, const char *text,
 /* Parses a lane's frame; returns the index or -1 when it is malformed. */
 static long parse_output(const unsigned char *msg, size_t len, size_t n, unsigned *flags, struct batch_output *out)
 {
-	if (len < HEADER_BYTES)
+	struct wire_lane_report r;
+	if (wire_lane_parse(msg, len, &r) < 0)
 		return -1;
-	uint64_t index = get_u64(msg), tl = get_u64(msg + 16), el = get_u64(msg + 24);
-	*flags = (unsigned)get_u64(msg + 8);
-	if (tl > len - HEADER_BYTES || el != len - HEADER_BYTES - tl)
-		return -1;
-	if (!(*flags & FLAG_FATAL) && index >= n)
+	*flags = r.flags;
+	if (!(*flags & FLAG_FATAL) && r.index >= n)
 		return -1;
 	*out = (struct batch_output){
-		.text = *flags & FLAG_TEXT ? xstrndup((const char *)msg + HEADER_BYTES, tl) : NULL,
-		.error = *flags & FLAG_ERROR ? xstrndup((const char *)msg + HEADER_BYTES + tl, el) : NULL,
+		.text = r.text ? xstrndup(r.text, r.text_len) : NULL,
+		.error = r.error ? xstrndup(r.error, r.error_len) : NULL,
 		.unreadable = *flags & FLAG_UNREADABLE,
 		.internal = *flags & FLAG_INTERNAL,
 	};
-	return (long)index;
+	return (long)r.index;
 }
 
 static void lane_main(int fd, pid_t parent, const struct batch_ops *ops, void *ctx)
@@ -117,11 +88,11 @@ static void lane_main(int fd, pid_t parent, const struct batch_ops *ops, void *c
 	for (;;) {
 		char *req = NULL;
 		size_t len = 0;
-		if (proto_recv_raw(fd, &req, &len, 8, 0) < 0 || len != 8) {
+		if (wire_recv_raw(fd, &req, &len, 4, 0) < 0 || len != 4) {
 			free(req);
 			break;
 		}
-		uint64_t index = get_u64((const unsigned char *)req);
+		uint32_t index = wire_get_be32((const unsigned char *)req);
 		free(req);
 		struct batch_output out = { 0 };
 		ops->grade(ctx, (size_t)index, &out);
@@ -232,9 +203,9 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 			struct lane *l = &lanes[j];
 			if (!l->pid || l->busy >= 0 || next >= n)
 				continue;
-			unsigned char req[8];
-			put_u64(req, next);
-			if (proto_send_raw(l->fd, req, sizeof(req)) == 0)
+			unsigned char req[4];
+			wire_put_be32(req, (uint32_t)next);
+			if (wire_send_raw(l->fd, req, sizeof(req)) == 0)
 				l->busy = (long)next++;
 			/* else: it is dying; the poll below sees it go. */
 		}
@@ -259,7 +230,7 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 			struct batch_output out = { 0 };
 			unsigned flags = 0;
 			long index = -1;
-			if (proto_recv_raw(l->fd, &msg, &len, OUTPUT_MAX_BYTES, 0) == 0)
+			if (wire_recv_raw(l->fd, &msg, &len, OUTPUT_MAX_BYTES, 0) == 0)
 				index = parse_output((const unsigned char *)msg, len, n, &flags, &out);
 			free(msg);
 			if (index >= 0 && (flags & FLAG_FATAL)) {

@@ -22,7 +22,6 @@
 #define START_TIMEOUT 60.0
 #define COMPILE_TIMEOUT 30.0
 #define RESULT_GRACE 10.0
-#define RESULT_MAX_BYTES (16u << 20)
 
 int worker_start(struct worker *w, char *err, size_t errlen)
 {
@@ -52,10 +51,12 @@ int worker_start(struct worker *w, char *err, size_t errlen)
 			dup2(devnull, 0);
 			dup2(devnull, 1);
 		}
-		if (dup2(sv[1], 3) < 0)
+		if (dup2(sv[1], WIRE_FD_ZYGOTE) < 0)
 			_exit(127);
-		syscall(SYS_close_range, 4, ~0U, 0);
-		char *argv[] = { exe, ZYGOTE_FLAG, "3", NULL };
+		syscall(SYS_close_range, WIRE_FD_ZYGOTE + 1, ~0U, 0);
+		char fdtext[16];
+		snprintf(fdtext, sizeof(fdtext), "%d", WIRE_FD_ZYGOTE);
+		char *argv[] = { exe, ZYGOTE_FLAG, fdtext, NULL };
 		execve(exe, argv, envp);
 		_exit(127);
 	}
@@ -70,22 +71,21 @@ int worker_start(struct worker *w, char *err, size_t errlen)
 	w->fd = sv[0];
 
 	json_t *ready = NULL;
-	int rc = proto_recv(w->fd, &ready, 1 << 16, now_seconds() + START_TIMEOUT);
+	int rc = wire_recv(w->fd, &ready, WIRE_HELLO_MAX, now_seconds() + START_TIMEOUT);
 	if (rc < 0) {
 		worker_stop(w);
-		return fail(err, errlen, "the embedded Python did not start: %s", proto_strerror(rc));
+		return fail(err, errlen, "the embedded Python did not start: %s", wire_strerror(rc));
 	}
-	const char *op = json_string_value(json_object_get(ready, "op"));
-	if (!op || strcmp(op, "ready")) {
+	if (strcmp(wire_op(ready), WIRE_OP_READY)) {
 		fail(err, errlen, "the embedded Python did not start: %s",
-		     str_or(json_string_value(json_object_get(ready, "message")), "unexpected message"));
+		     str_or(json_string_value(json_object_get(ready, WIRE_KEY_MESSAGE)), "unexpected message"));
 		json_decref(ready);
 		worker_stop(w);
 		return -1;
 	}
-	snprintf(w->python, sizeof(w->python), "%s", str_or(json_string_value(json_object_get(ready, "python")), "?"));
-	w->major = (int)json_integer_value(json_object_get(ready, "major"));
-	w->minor = (int)json_integer_value(json_object_get(ready, "minor"));
+	snprintf(w->python, sizeof(w->python), "%s", str_or(json_string_value(json_object_get(ready, WIRE_KEY_PYTHON)), "?"));
+	w->major = (int)json_integer_value(json_object_get(ready, WIRE_KEY_MAJOR));
+	w->minor = (int)json_integer_value(json_object_get(ready, WIRE_KEY_MINOR));
 	json_decref(ready);
 	return 0;
 }
@@ -93,28 +93,28 @@ int worker_start(struct worker *w, char *err, size_t errlen)
 static int recv_op(struct worker *w, json_t **out, const char *want, double deadline, char *err, size_t errlen)
 {
 	json_t *msg = NULL;
-	int rc = proto_recv(w->fd, &msg, RESULT_MAX_BYTES, deadline);
+	int rc = wire_recv(w->fd, &msg, WIRE_RESULT_MAX, deadline);
 	if (rc < 0)
-		return fail(err, errlen, "%s", proto_strerror(rc));
-	const char *op = json_string_value(json_object_get(msg, "op"));
-	if (op && !strcmp(op, want)) {
+		return fail(err, errlen, "%s", wire_strerror(rc));
+	const char *op = wire_op(msg);
+	if (!strcmp(op, want)) {
 		*out = msg;
 		return 0;
 	}
-	if (op && !strcmp(op, "supervisor_end")) {
+	if (!strcmp(op, WIRE_OP_SUPERVISOR_END)) {
 		/* The supervisor died under us: the zygote says how. */
-		json_t *st = json_object_get(msg, "status");
-		json_int_t sig = json_integer_value(json_object_get(st, "signal"));
+		json_t *st = json_object_get(msg, WIRE_KEY_STATUS);
+		json_int_t sig = json_integer_value(json_object_get(st, WIRE_KEY_SIGNAL));
 		char what[64];
 		snprintf(what, sizeof(what), sig ? "signal %d" : "status %d",
-			 (int)(sig ? sig : json_integer_value(json_object_get(st, "exit"))));
+			 (int)(sig ? sig : json_integer_value(json_object_get(st, WIRE_KEY_EXIT))));
 		w->in_exercise = false;
 		w->supervisor = 0;
 		free(w->dir);
 		w->dir = NULL;
 		fail(err, errlen, "the grading process for this submission died (%s)", what);
 	} else {
-		fail(err, errlen, "unexpected message '%s' from the interpreter process", op ? op : "?");
+		fail(err, errlen, "unexpected message '%s' from the interpreter process", *op ? op : "?");
 	}
 	json_decref(msg);
 	return -1;
@@ -156,31 +156,33 @@ int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, j
 	if (w->supervisor && strcmp(w->dir, dir))
 		worker_finish(w);
 	if (!w->supervisor) {
-		json_t *job = json_pack("{s:s, s:s, s:i}", "op", "submission", "dir", dir, "cpu", pin_to_this_cpu(w));
-		int rc = proto_send(w->fd, job);
+		json_t *job = json_pack("{s:s, s:s, s:i}", WIRE_KEY_OP, WIRE_OP_SUBMISSION, WIRE_KEY_DIR, dir, WIRE_KEY_CPU,
+					pin_to_this_cpu(w));
+		int rc = wire_send(w->fd, job);
 		json_decref(job);
 		if (rc < 0)
 			return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
 		json_t *hello = NULL;
-		if (recv_op(w, &hello, "hello", now_seconds() + START_TIMEOUT, err, errlen) < 0)
+		if (recv_op(w, &hello, WIRE_OP_HELLO, now_seconds() + START_TIMEOUT, err, errlen) < 0)
 			return -1;
-		w->supervisor = (pid_t)json_integer_value(json_object_get(hello, "pid"));
+		w->supervisor = (pid_t)json_integer_value(json_object_get(hello, WIRE_KEY_PID));
 		w->dir = xstrdup(dir);
 		json_decref(hello);
 	}
 	json_t *files = json_array();
 	for (size_t i = 0; i < ex->n_files; i++)
 		json_array_append_new(files, json_string(ex->files[i]));
-	json_t *job = json_pack("{s:s, s:s, s:o}", "op", "exercise", "exercise", ex->id, "files", files);
-	int rc = proto_send(w->fd, job);
+	json_t *job = json_pack("{s:s, s:s, s:o}", WIRE_KEY_OP, WIRE_OP_EXERCISE, WIRE_KEY_EXERCISE, ex->id,
+				WIRE_KEY_FILES, files);
+	int rc = wire_send(w->fd, job);
 	json_decref(job);
 	if (rc < 0)
 		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
 	w->in_exercise = true;
 	json_t *msg = NULL;
-	if (recv_op(w, &msg, "compiled", now_seconds() + COMPILE_TIMEOUT, err, errlen) < 0)
+	if (recv_op(w, &msg, WIRE_OP_COMPILED, now_seconds() + COMPILE_TIMEOUT, err, errlen) < 0)
 		return -1;
-	*compiled = json_incref(json_object_get(msg, "files"));
+	*compiled = json_incref(json_object_get(msg, WIRE_KEY_FILES));
 	json_decref(msg);
 	return 0;
 }
@@ -190,21 +192,21 @@ int worker_check(struct worker *w, const struct exercise *ex, const struct check
 {
 	if (!w->in_exercise)
 		return fail(err, errlen, "%s", "no exercise in progress");
-	json_t *header = json_pack("{s:s, s:{s:f, s:f, s:I, s:I}, s:b}", "op", "check", "limits",
-				   "wall", c->limits.wall_seconds, "cpu", c->limits.cpu_seconds,
-				   "memory", (json_int_t)c->limits.memory_bytes,
-				   "output", (json_int_t)c->limits.output_bytes, "fresh", fresh);
+	json_t *header = json_pack("{s:s, s:{s:f, s:f, s:I, s:I}, s:b}", WIRE_KEY_OP, WIRE_OP_CHECK, WIRE_KEY_LIMITS,
+				   WIRE_KEY_WALL, c->limits.wall_seconds, WIRE_KEY_CPU, c->limits.cpu_seconds,
+				   WIRE_KEY_MEMORY, (json_int_t)c->limits.memory_bytes,
+				   WIRE_KEY_OUTPUT, (json_int_t)c->limits.output_bytes, WIRE_KEY_FRESH, fresh);
 	/* Only the check's own inputs: never 'expect', never other checks. */
-	json_t *request = json_pack("{s:s, s:s, s:s, s:O}", "exercise", ex->id, "check", c->id, "kind",
-				    check_kind_name(c->kind), "spec", c->spec);
-	int rc = proto_send(w->fd, header);
+	json_t *request = json_pack("{s:s, s:s, s:s, s:O}", WIRE_KEY_EXERCISE, ex->id, WIRE_KEY_CHECK, c->id,
+				    WIRE_KEY_KIND, check_kind_name(c->kind), WIRE_KEY_SPEC, c->spec);
+	int rc = wire_send(w->fd, header);
 	if (rc == 0)
-		rc = proto_send(w->fd, request);
+		rc = wire_send(w->fd, request);
 	json_decref(header);
 	json_decref(request);
 	if (rc < 0)
 		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
-	return recv_op(w, result, "result", now_seconds() + c->limits.wall_seconds + RESULT_GRACE, err, errlen);
+	return recv_op(w, result, WIRE_OP_RESULT, now_seconds() + c->limits.wall_seconds + RESULT_GRACE, err, errlen);
 }
 
 void worker_end(struct worker *w)
@@ -220,14 +222,11 @@ void worker_finish(struct worker *w)
 	unpin(w);
 	if (!w->supervisor)
 		return;
-	json_t *done = json_pack("{s:s}", "op", "done");
-	proto_send(w->fd, done);
-	json_decref(done);
+	wire_send_new(w->fd, json_pack("{s:s}", WIRE_KEY_OP, WIRE_OP_DONE));
 	for (int attempt = 0; attempt < 2; attempt++) {
 		json_t *msg = NULL;
-		int rc = proto_recv(w->fd, &msg, RESULT_MAX_BYTES, now_seconds() + 5.0);
-		const char *op = rc == 0 ? json_string_value(json_object_get(msg, "op")) : NULL;
-		bool ended = op && !strcmp(op, "supervisor_end");
+		int rc = wire_recv(w->fd, &msg, WIRE_RESULT_MAX, now_seconds() + 5.0);
+		bool ended = rc == 0 && !strcmp(wire_op(msg), WIRE_OP_SUPERVISOR_END);
 		json_decref(msg);
 		if (ended)
 			break;
@@ -235,7 +234,7 @@ void worker_finish(struct worker *w)
 		 * tells us, which brings the channel back in step. */
 		if (w->supervisor > 0)
 			kill(w->supervisor, SIGKILL);
-		if (rc == PROTO_EOF)
+		if (rc == WIRE_EOF)
 			break;
 	}
 	w->supervisor = 0;
@@ -247,9 +246,7 @@ void worker_stop(struct worker *w)
 {
 	worker_finish(w);
 	if (w->fd >= 0) {
-		json_t *quit = json_pack("{s:s}", "op", "quit");
-		proto_send(w->fd, quit);
-		json_decref(quit);
+		wire_send_new(w->fd, json_pack("{s:s}", WIRE_KEY_OP, WIRE_OP_QUIT));
 		close(w->fd);
 		w->fd = -1;
 	}

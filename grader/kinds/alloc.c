@@ -12,6 +12,7 @@
  * measured again with the hook reinstalled; if it is removed again, the
  * check fails saying so.
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <stdlib.h>
@@ -56,7 +57,7 @@ static void decide_alloc(const struct check *c, const json_t *result, const json
 		return;
 	char *call = verdict_call_text(c);
 	const json_t *exc = json_object_get(k, "exception");
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	const char *herr = wire_harness_error(k);
 	const json_t *runs = json_object_get(k, "runs");
 	json_int_t items = json_integer_value(json_object_get(k, "items"));
 	bool per_item = items > 0;

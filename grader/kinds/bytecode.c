@@ -12,6 +12,7 @@
  * Summary mode (summarize): the child warms the function up, counts its
  * instructions itself, then calls the student's summary function on it.
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <stdlib.h>
@@ -316,7 +317,7 @@ static void decide_bytecode(const struct check *c, const json_t *result, const j
 	(void)result;
 	if (!verdict_function_found(c, k, out))
 		return;
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	const char *herr = wire_harness_error(k);
 	if (herr)
 		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
 	else if (json_object_get(c->spec, "summarize"))

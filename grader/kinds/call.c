@@ -6,6 +6,7 @@
  * answers against the grader's own computation on the very same input
  * ('truth', computed in the child, compared in the controller).
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <math.h>
@@ -186,7 +187,7 @@ static void decide_call(const struct check *c, const json_t *result, const json_
 	const json_t *exc = json_object_get(k, "exception");
 	const char *raises = json_string_value(json_object_get(c->expect, "raises"));
 	const json_t *returns = json_object_get(k, "returns");
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	const char *herr = wire_harness_error(k);
 	if (herr) {
 		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
 	} else if (exc) {

@@ -10,6 +10,7 @@
  * before the call, whatever the student did, so later checks in the same
  * process start from the same collector.
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <math.h>
@@ -53,7 +54,7 @@ static void decide_gc(const struct check *c, const json_t *result, const json_t 
 	if (!verdict_function_found(c, k, out))
 		return;
 	char *call = verdict_call_text(c);
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	const char *herr = wire_harness_error(k);
 	const json_t *exc = json_object_get(k, "exception");
 	const json_t *returns = json_object_get(k, "returns");
 	const json_t *before = json_object_get(k, "before"), *after = json_object_get(k, "after");

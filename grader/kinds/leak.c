@@ -12,6 +12,7 @@
  * reading the harness itself allocates nothing through Python (only the
  * student's calls and the collections run); the JSON is built afterwards.
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <stdlib.h>
@@ -130,7 +131,7 @@ static void decide_leak(const struct check *c, const json_t *result, const json_
 		return;
 	char *call = verdict_call_text(c);
 	const json_t *exc = json_object_get(k, "exception");
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	const char *herr = wire_harness_error(k);
 	if (herr) {
 		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
 	} else if (exc) {

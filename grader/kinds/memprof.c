@@ -9,6 +9,7 @@
  * through C or through the _tracemalloc functions captured in the zygote
  * (memfix.h), never through what student code can rebind.
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <math.h>
@@ -154,7 +155,7 @@ static void decide_memprof(const struct check *c, const json_t *result, const js
 	const json_t *verify = json_object_get(c->expect, "verify");
 	const char *wl = str_or(json_string_value(json_object_get(c->spec, "workload")), "keep");
 	bool caller_tracing = !strcmp(str_or(json_string_value(json_object_get(c->spec, "caller")), "idle"), "tracing");
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	const char *herr = wire_harness_error(k);
 	char *problem = NULL;
 	char *call = xasprintf("the decorated %s()%s", wl, caller_tracing ? " (caller tracing)" : "");
 	if (!verdict_function_found(c, k, out))

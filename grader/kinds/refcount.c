@@ -2,6 +2,7 @@
  * kind_refcount.c - the student's reference count against Py_REFCNT read
  * in C, with 0..k extra references held by the grader.
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <stdlib.h>
@@ -87,7 +88,7 @@ static char *case_problem(const struct check *c, struct refcount_tally *t, const
 {
 	const json_t *exc = json_object_get(cs, "exception");
 	const json_t *ans = json_object_get(cs, "answer");
-	const char *herr = json_string_value(json_object_get(cs, "harness_error"));
+	const char *herr = wire_harness_error(cs);
 	if (herr) {
 		t->worst = STATUS_ERROR;
 		return xasprintf("grader error: %s", herr);

@@ -11,6 +11,7 @@
  * __import__("x") and importlib.import_module("x") with constant names
  * count as imports of x.
  */
+#include "base/wire.h"
 #include "kinds/kind.h"
 
 #include <stdlib.h>
@@ -38,7 +39,7 @@ static const json_t *find_name(const json_t *list, const char *want, bool prefix
 static void decide_source(const struct check *c, const json_t *result, const json_t *k, struct check_result *out)
 {
 	(void)result;
-	const char *herr = json_string_value(json_object_get(k, "harness_error"));
+	const char *herr = wire_harness_error(k);
 	if (herr) {
 		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
 		return;

@@ -1,4 +1,5 @@
 #include "kinds/verdict.h"
+#include "base/wire.h"
 
 #include <math.h>
 #include <regex.h>
@@ -110,38 +111,34 @@ void verdict_exception(const struct check *c, const json_t *exc, const char *dur
 /* Checks the envelope: did the child run to the end and report? */
 static const json_t *envelope(const struct check *c, const json_t *result, struct check_result *out)
 {
-	const char *suberr = json_string_value(json_object_get(result, "submission_error"));
+	const char *suberr = json_string_value(json_object_get(result, WIRE_KEY_SUBMISSION_ERROR));
 	if (suberr) {
 		verdict_set(out, STATUS_ERROR, "the submission cannot be graded: %s", suberr);
 		return NULL;
 	}
-	const char *serr = json_string_value(json_object_get(result, "supervisor_error"));
+	const char *serr = json_string_value(json_object_get(result, WIRE_KEY_SUPERVISOR_ERROR));
 	if (serr) {
 		verdict_set(out, STATUS_ERROR, "grader error: %s", serr);
 		return NULL;
 	}
-	const char *timeout = json_string_value(json_object_get(result, "timeout"));
-	if (timeout && !strcmp(timeout, "wall")) {
+	const char *timeout = json_string_value(json_object_get(result, WIRE_KEY_TIMEOUT));
+	if (timeout && !strcmp(timeout, WIRE_TIMEOUT_WALL)) {
 		verdict_set(out, STATUS_TIMEOUT, "timed out: no result within the %g s wall-clock limit",
 			    c->limits.wall_seconds);
 		return NULL;
 	}
-	if (timeout && !strcmp(timeout, "cpu")) {
+	if (timeout && !strcmp(timeout, WIRE_TIMEOUT_CPU)) {
 		verdict_set(out, STATUS_TIMEOUT, "timed out: used more than the %g s CPU time limit",
 			    c->limits.cpu_seconds);
 		return NULL;
 	}
-	const char *channel = json_string_value(json_object_get(result, "channel"));
-	if (channel && !strcmp(channel, "tampered")) {
+	const char *channel = json_string_value(json_object_get(result, WIRE_KEY_CHANNEL));
+	if (channel && !strcmp(channel, WIRE_CHANNEL_TAMPERED)) {
 		verdict_set(out, STATUS_FORBIDDEN, "forbidden: the student's code wrote to the grader's result channel");
 		return NULL;
 	}
-	if (channel && !strcmp(channel, "too_big")) {
-		verdict_set(out, STATUS_ERROR, "the check's result was larger than the grader accepts");
-		return NULL;
-	}
-	const json_t *obs = json_object_get(result, "observation");
-	json_t *sig = json_object_get(result, "signal");
+	const json_t *obs = json_object_get(result, WIRE_KEY_OBSERVATION);
+	json_t *sig = json_object_get(result, WIRE_KEY_SIGNAL);
 	if (!obs && sig) {
 		int s = (int)json_integer_value(sig);
 		if (s == SIGSYS)
@@ -153,19 +150,19 @@ static const json_t *envelope(const struct check *c, const json_t *result, struc
 	if (!obs) {
 		verdict_set(out, STATUS_CRASH,
 			    "the process exited with status %d before the check finished (os._exit() or a similar early exit)",
-			    (int)json_integer_value(json_object_get(result, "exit")));
+			    (int)json_integer_value(json_object_get(result, WIRE_KEY_EXIT)));
 		return NULL;
 	}
-	const char *herr = json_string_value(json_object_get(obs, "harness_error"));
+	const char *herr = wire_harness_error(obs);
 	if (herr) {
 		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
 		return NULL;
 	}
-	const json_t *imp = json_object_get(obs, "import");
-	const char *module = str_or(json_string_value(json_object_get(imp, "module")), "?");
-	if (imp && !json_is_true(json_object_get(imp, "ok"))) {
-		const json_t *exc = json_object_get(imp, "exception");
-		if (json_is_true(json_object_get(imp, "missing")) || json_is_true(json_object_get(exc, "missing"))) {
+	const json_t *imp = json_object_get(obs, WIRE_KEY_IMPORT);
+	const char *module = str_or(json_string_value(json_object_get(imp, WIRE_KEY_MODULE)), "?");
+	if (imp && !json_is_true(json_object_get(imp, WIRE_KEY_OK))) {
+		const json_t *exc = json_object_get(imp, WIRE_KEY_EXCEPTION);
+		if (json_is_true(json_object_get(imp, WIRE_KEY_MISSING)) || json_is_true(json_object_get(exc, WIRE_KEY_MISSING))) {
 			verdict_set(out, STATUS_ERROR, "%s.py is missing from the submission", module);
 		} else if (exc && !strcmp(str_or(json_string_value(json_object_get(exc, "type")), ""), "SyntaxError")) {
 			json_int_t line = json_integer_value(json_object_get(exc, "line"));
@@ -332,8 +329,8 @@ static char *violation_path(const char *detail, bool *write)
 /* One audit record in words: "ctypes imported", "opening '/etc/passwd' for reading", "subprocess.Popen ('sh')". */
 static char *describe_violation(const json_t *v)
 {
-	const char *event = str_or(json_string_value(json_object_get(v, "event")), "?");
-	const char *detail = str_or(json_string_value(json_object_get(v, "detail")), "");
+	const char *event = str_or(json_string_value(json_object_get(v, WIRE_KEY_EVENT)), "?");
+	const char *detail = str_or(json_string_value(json_object_get(v, WIRE_KEY_DETAIL)), "");
 	bool write = false;
 	char *path = violation_path(detail, &write);
 	char *s;
@@ -359,8 +356,8 @@ static char *describe_violation(const json_t *v)
 
 static char *violation_where(const json_t *v)
 {
-	const char *file = json_string_value(json_object_get(v, "file"));
-	json_int_t line = json_integer_value(json_object_get(v, "line"));
+	const char *file = json_string_value(json_object_get(v, WIRE_KEY_FILE));
+	json_int_t line = json_integer_value(json_object_get(v, WIRE_KEY_LINE));
 	if (file && *file && line > 0)
 		return xasprintf(" at %s:%d", file, (int)line);
 	if (file && *file)
@@ -376,13 +373,13 @@ static char *violation_where(const json_t *v)
  */
 static void apply_violations(const json_t *obs, struct check_result *out)
 {
-	const json_t *list = json_object_get(obs, "violations");
+	const json_t *list = json_object_get(obs, WIRE_KEY_VIOLATIONS);
 	size_t n = json_array_size(list), forbidden = 0, refused = 0;
-	size_t dropped = (size_t)json_integer_value(json_object_get(obs, "violations_dropped"));
+	size_t dropped = (size_t)json_integer_value(json_object_get(obs, WIRE_KEY_VIOLATIONS_DROPPED));
 	const json_t *first_forbidden = NULL, *first_refused = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const json_t *v = json_array_get(list, i);
-		if (json_is_true(json_object_get(v, "forbidden"))) {
+		if (json_is_true(json_object_get(v, WIRE_KEY_FORBIDDEN))) {
 			if (!forbidden++)
 				first_forbidden = v;
 		} else if (!refused++) {
@@ -407,9 +404,9 @@ static void apply_violations(const json_t *obs, struct check_result *out)
 	}
 	if (first_refused && out->status != STATUS_PASS) {
 		bool write = false;
-		char *path = violation_path(str_or(json_string_value(json_object_get(first_refused, "detail")), ""), &write);
+		char *path = violation_path(str_or(json_string_value(json_object_get(first_refused, WIRE_KEY_DETAIL)), ""), &write);
 		char *msg = xasprintf("%s; note: refused to %s '%s'%s", str_or(out->message, ""),
-				      !strcmp(str_or(json_string_value(json_object_get(first_refused, "event")), ""), "open")
+				      !strcmp(str_or(json_string_value(json_object_get(first_refused, WIRE_KEY_EVENT)), ""), "open")
 					      ? "open" : "access",
 				      path, refused + dropped > 1 ? " and others" : "");
 		free(out->message);
@@ -442,7 +439,7 @@ static void skip_unobserved(const struct check *c, struct check_result *out)
 
 void verdict_decide(const struct check *c, const json_t *result, struct check_result *out)
 {
-	out->seconds = json_number_value(json_object_get(result, "wall"));
+	out->seconds = json_number_value(json_object_get(result, WIRE_KEY_WALL));
 	free(out->output);
 	out->output = combined_output(result);
 	const json_t *obs = envelope(c, result, out);
@@ -458,7 +455,7 @@ void verdict_decide(const struct check *c, const json_t *result, struct check_re
 		kd->decide(c, result, kobs ? kobs : none, out);
 		json_decref(none);
 	}
-	apply_violations(json_object_get(result, "observation"), out);
+	apply_violations(json_object_get(result, WIRE_KEY_OBSERVATION), out);
 	/* Feedback named for the outcome, unless the kind chose a sharper one. */
 	if (!out->feedback_chosen) {
 		const char *key = status_feedback_key(out->status);

@@ -1,4 +1,5 @@
 #include "observe/observe.h"
+#include "base/wire.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -188,5 +189,5 @@ void observe_value(json_t *obs, const char *key, PyObject *value)
 
 void observe_harness_error(json_t *obs, const char *text)
 {
-	json_object_set_new(obs, "harness_error", json_string(text));
+	json_object_set_new(obs, WIRE_KEY_HARNESS_ERROR, json_string(text));
 }

@@ -71,14 +71,14 @@ static void observe_refcount(PyObject *module, const json_t *spec, json_t *obs)
 			continue;
 		}
 		if (measure_immortal(obj)) {
-			json_object_set_new(c, "harness_error", json_string("the case object is immortal"));
+			observe_harness_error(c, "the case object is immortal");
 			Py_DECREF(obj);
 			continue;
 		}
 		PyObject *holder = hold_refs(obj, k, how ? how : "list"); /* new */
 		if (!holder) {
 			PyErr_Clear();
-			json_object_set_new(c, "harness_error", json_string("cannot hold the extra references"));
+			observe_harness_error(c, "cannot hold the extra references");
 			Py_DECREF(obj);
 			continue;
 		}

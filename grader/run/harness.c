@@ -25,13 +25,10 @@ static struct {
 	struct compiled_module *owned;   /* the modules a switch brought (the current ones), or NULL */
 	size_t n_owned;
 	PyObject *forgotten;   /* earlier exercises' modules, out of sys.modules but alive (new), or NULL */
-	struct stat call_pipe, import_pipe;   /* what fds 3 and 6 were when the child started */
+	struct stat call_pipe, import_pipe;   /* what WIRE_FD_CALL_OUT and _IMPORT_OUT were at the start */
 	bool sandbox_told;     /* the first frame carried the layers applied */
 } H;
 
-/* The largest student file a switch may carry (the supervisor reads no more). */
-#define SWITCH_SOURCE_MAX (1u << 20)
-#define SWITCH_MODULES_MAX 64
 
 /* What the audit hook refused so far in this check, as JSON (new). */
 static json_t *violations_json(size_t *dropped)
@@ -40,9 +37,9 @@ static json_t *violations_json(size_t *dropped)
 	size_t n = audit_violations(&v, dropped);
 	json_t *list = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:b}", "event", v[i].event, "detail",
-						      v[i].detail, "file", v[i].file, "line", v[i].line,
-						      "forbidden", v[i].forbidden));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:b}", WIRE_KEY_EVENT, v[i].event,
+						      WIRE_KEY_DETAIL, v[i].detail, WIRE_KEY_FILE, v[i].file,
+						      WIRE_KEY_LINE, v[i].line, WIRE_KEY_FORBIDDEN, v[i].forbidden));
 	return list;
 }
 
@@ -54,12 +51,12 @@ static PyObject *import_student(const char *name)
 {
 	json_t *cached = json_object_get(H.imports, name); /* borrowed */
 	if (cached) {
-		json_object_set(H.observation, "import", cached);
+		json_object_set(H.observation, WIRE_KEY_IMPORT, cached);
 		/* What the import was refused is part of every check's story. */
-		json_t *refused = json_object_get(cached, "violations"); /* borrowed */
+		json_t *refused = json_object_get(cached, WIRE_KEY_VIOLATIONS); /* borrowed */
 		if (refused)
-			json_object_set_new(H.observation, "violations", json_deep_copy(refused));
-		if (!json_is_true(json_object_get(cached, "ok")))
+			json_object_set_new(H.observation, WIRE_KEY_VIOLATIONS, json_deep_copy(refused));
+		if (!json_is_true(json_object_get(cached, WIRE_KEY_OK)))
 			return NULL;
 		PyObject *mod = PyDict_GetItemString(PyImport_GetModuleDict(), name); /* borrowed */
 		if (mod && PyModule_Check(mod))
@@ -67,48 +64,48 @@ static PyObject *import_student(const char *name)
 		/* The student's code removed it from sys.modules: what it left is
 		 * what later checks get, as in any program. */
 		PyErr_Clear();
-		json_t *gone = json_pack("{s:s, s:b, s:o}", "module", name, "ok", 0, "exception",
-					 json_pack("{s:s, s:s}", "type", "ImportError", "message",
+		json_t *gone = json_pack("{s:s, s:b, s:o}", WIRE_KEY_MODULE, name, WIRE_KEY_OK, 0, WIRE_KEY_EXCEPTION,
+					 json_pack("{s:s, s:s}", WIRE_KEY_TYPE, "ImportError", WIRE_KEY_MESSAGE,
 						   "the module removed itself from sys.modules"));
-		json_object_set_new(H.observation, "import", gone);
+		json_object_set_new(H.observation, WIRE_KEY_IMPORT, gone);
 		return NULL;
 	}
 	const struct compiled_module *cm = module_find(name);
-	json_t *imp = json_pack("{s:s}", "module", name);
+	json_t *imp = json_pack("{s:s}", WIRE_KEY_MODULE, name);
 	json_object_set_new(H.imports, name, imp);
-	json_object_set(H.observation, "import", imp);
+	json_object_set(H.observation, WIRE_KEY_IMPORT, imp);
 	if (!cm) {
-		json_object_set_new(imp, "ok", json_false());
-		json_object_set_new(imp, "missing", json_true());
+		json_object_set_new(imp, WIRE_KEY_OK, json_false());
+		json_object_set_new(imp, WIRE_KEY_MISSING, json_true());
 		return NULL;
 	}
 	if (!cm->code) {
-		json_object_set_new(imp, "ok", json_false());
-		json_object_set_new(imp, "exception", json_incref(cm->error));
+		json_object_set_new(imp, WIRE_KEY_OK, json_false());
+		json_object_set_new(imp, WIRE_KEY_EXCEPTION, json_incref(cm->error));
 		return NULL;
 	}
 	/* Already imported by another student module? */
 	PyObject *mod = PyDict_GetItemString(PyImport_GetModuleDict(), name); /* borrowed */
 	if (mod && PyModule_Check(mod)) {
-		json_object_set_new(imp, "ok", json_true());
+		json_object_set_new(imp, WIRE_KEY_OK, json_true());
 		return Py_NewRef(mod);
 	}
 	PyErr_Clear();
 	struct py_exception exc;
 	double t0 = now_seconds();
 	mod = pyhost_exec_module(name, cm->code, cm->file, &exc); /* new */
-	json_object_set_new(imp, "seconds", json_real(now_seconds() - t0));
+	json_object_set_new(imp, WIRE_KEY_SECONDS, json_real(now_seconds() - t0));
 	size_t dropped = 0;
 	json_t *refused = violations_json(&dropped);
 	if (json_array_size(refused))
-		json_object_set(imp, "violations", refused);
+		json_object_set(imp, WIRE_KEY_VIOLATIONS, refused);
 	json_decref(refused);
 	if (!mod) {
-		json_object_set_new(imp, "ok", json_false());
-		json_object_set_new(imp, "exception", py_exception_to_json(&exc));
+		json_object_set_new(imp, WIRE_KEY_OK, json_false());
+		json_object_set_new(imp, WIRE_KEY_EXCEPTION, py_exception_to_json(&exc));
 		return NULL;
 	}
-	json_object_set_new(imp, "ok", json_true());
+	json_object_set_new(imp, WIRE_KEY_OK, json_true());
 	return mod;
 }
 
@@ -120,17 +117,17 @@ static void add_violations(json_t *obs)
 {
 	size_t dropped = 0;
 	json_t *list = violations_json(&dropped);
-	json_t *earlier = json_object_get(obs, "violations"); /* borrowed */
+	json_t *earlier = json_object_get(obs, WIRE_KEY_VIOLATIONS); /* borrowed */
 	if (earlier) {
 		json_array_extend(earlier, list);
 		json_decref(list);
 		list = json_incref(earlier);
 	}
 	if (json_array_size(list))
-		json_object_set(obs, "violations", list);
+		json_object_set(obs, WIRE_KEY_VIOLATIONS, list);
 	json_decref(list);
 	if (dropped)
-		json_object_set_new(obs, "violations_dropped", json_integer((json_int_t)dropped));
+		json_object_set_new(obs, WIRE_KEY_VIOLATIONS_DROPPED, json_integer((json_int_t)dropped));
 	audit_clear_violations();
 }
 
@@ -140,22 +137,14 @@ static void send_frame(const unsigned char *nonce)
 	add_violations(H.observation);
 	/* The layers a child applied do not change: its first answer says. */
 	if (H.io->sandbox && !H.sandbox_told) {
-		json_object_set(H.observation, "sandbox", H.io->sandbox);
+		json_object_set(H.observation, WIRE_KEY_SANDBOX, H.io->sandbox);
 		H.sandbox_told = true;
 	}
 	char *text = json_dumps(H.observation, JSON_COMPACT | JSON_ENSURE_ASCII);
 	if (!text)
 		_exit(3);
-	size_t len = strlen(text);
-	size_t total = 2 * HARNESS_NONCE_LEN + 4 + len;
-	unsigned char *frame = xmalloc(total);
-	memcpy(frame, nonce, HARNESS_NONCE_LEN);
-	frame[HARNESS_NONCE_LEN + 0] = (unsigned char)(len >> 24);
-	frame[HARNESS_NONCE_LEN + 1] = (unsigned char)(len >> 16);
-	frame[HARNESS_NONCE_LEN + 2] = (unsigned char)(len >> 8);
-	frame[HARNESS_NONCE_LEN + 3] = (unsigned char)len;
-	memcpy(frame + HARNESS_NONCE_LEN + 4, text, len);
-	memcpy(frame + HARNESS_NONCE_LEN + 4 + len, nonce, HARNESS_NONCE_LEN);
+	size_t total = 0;
+	unsigned char *frame = wire_frame_encode(WIRE_RESULT, nonce, text, strlen(text), &total);
 	/* The sandbox lets only this call write the result descriptor. */
 	int rc = sandbox_write_result(H.io->result_fd, frame, total);
 	free(frame);
@@ -166,7 +155,7 @@ static void send_frame(const unsigned char *nonce)
 
 static const char *module_of(const json_t *spec, char *out, size_t outlen)
 {
-	const char *m = json_string_value(json_object_get(spec, "module"));
+	const char *m = json_string_value(json_object_get(spec, WIRE_KEY_MODULE));
 	const char *f = json_string_value(json_object_get(spec, "function"));
 	if (m)
 		snprintf(out, outlen, "%s", m);
@@ -178,10 +167,8 @@ static const char *module_of(const json_t *spec, char *out, size_t outlen)
 }
 
 /* Runs one check into H.observation. */
-static void run_check(const json_t *req)
+static void run_check(const char *kind, const json_t *spec)
 {
-	const char *kind = json_string_value(json_object_get(req, "kind"));
-	const json_t *spec = json_object_get(req, "spec");
 	if (!kind || !spec) {
 		observe_harness_error(H.observation, "malformed check request");
 		return;
@@ -215,22 +202,6 @@ static void run_check(const json_t *req)
 	}
 	Py_XDECREF(module);
 	PyErr_Clear();
-}
-
-/* Reads exactly len bytes; false at end of input or on error. */
-static bool read_exact(int fd, void *dst, size_t len)
-{
-	unsigned char *p = dst;
-	while (len) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
 }
 
 /* ---- a new exercise in the same child ----------------------------------- */
@@ -302,31 +273,27 @@ static bool same_file(int fd, const struct stat *was)
 static bool switch_exercise(const json_t *list)
 {
 	size_t n = json_array_size(list);
-	if (n > SWITCH_MODULES_MAX)
+	if (n > WIRE_SWITCH_MODULES_MAX)
 		return false;
 	struct compiled_module *mods = xcalloc(n ? n : 1, sizeof(*mods));
 	bool ok = true;
 	for (size_t i = 0; ok && i < n; i++) {
-		const json_t *e = json_array_get(list, i);
-		const char *name = json_string_value(json_object_get(e, "name"));
-		const char *file = json_string_value(json_object_get(e, "file"));
-		json_t *error = json_object_get(e, "error"); /* borrowed */
-		json_int_t len = json_integer_value(json_object_get(e, "source"));
-		if (!name || !file || len < 0 || len > SWITCH_SOURCE_MAX) {
+		struct wire_switch_entry e;
+		if (wire_switch_entry_parse(json_array_get(list, i), &e) < 0) {
 			ok = false;
 			break;
 		}
-		mods[i].name = xstrdup(name);
-		mods[i].file = xstrdup(file);
-		if (error) {
-			mods[i].error = json_incref(error);
+		mods[i].name = xstrdup(e.name);
+		mods[i].file = xstrdup(e.file);
+		if (e.error) {
+			mods[i].error = json_incref((json_t *)e.error);
 			continue;
 		}
-		char *source = xmalloc((size_t)len + 1);
-		ok = read_exact(H.io->request_fd, source, (size_t)len);
-		source[len] = '\0';
+		char *source = xmalloc(e.source_len + 1);
+		ok = read_exact(H.io->request_fd, source, e.source_len, 0) == 0;
+		source[e.source_len] = '\0';
 		if (ok)
-			mods[i].code = pyhost_compile(source, (size_t)len, file, &mods[i].error);
+			mods[i].code = pyhost_compile(source, e.source_len, e.file, &mods[i].error);
 		free(source);
 	}
 	pyhost_flush_stdio();
@@ -347,6 +314,27 @@ static bool switch_exercise(const json_t *list)
 	return true;
 }
 
+/* Reads the next request (WIRE_REQUEST) into a new NUL-terminated buffer
+ * (caller frees) and its nonce; NULL when the pipe has ended.  A length
+ * over the limit means the stream is out of step: the child exits. */
+static char *read_request(int fd, unsigned char *nonce, size_t *len_out)
+{
+	unsigned char head[WIRE_NONCE_LEN + WIRE_LEN_BYTES];
+	size_t need = 0;
+	if (read_exact(fd, head, sizeof(head), 0) < 0)
+		return NULL;
+	long r = wire_frame_parse(WIRE_REQUEST, head, sizeof(head), WIRE_CONTROL_MAX, NULL, nonce, NULL, &need);
+	if (r != WIRE_INCOMPLETE && r < 0)
+		_exit(3);
+	size_t len = r == WIRE_INCOMPLETE ? need - sizeof(head) : 0;
+	char *request = xmalloc(len + 1);
+	if (read_exact(fd, request, len, 0) < 0)
+		_exit(0);
+	request[len] = '\0';
+	*len_out = len;
+	return request;
+}
+
 _Noreturn void harness_serve(const struct compiled_module *modules, size_t n_modules, const struct harness_io *io)
 {
 	module_set_current(modules, n_modules);
@@ -365,24 +353,20 @@ _Noreturn void harness_serve(const struct compiled_module *modules, size_t n_mod
 	PyErr_Clear();
 
 	for (;;) {
-		unsigned char nonce[HARNESS_NONCE_LEN], head[4];
-		if (!read_exact(io->request_fd, nonce, sizeof(nonce)) || !read_exact(io->request_fd, head, 4))
+		unsigned char nonce[WIRE_NONCE_LEN];
+		size_t len = 0;
+		char *request = read_request(io->request_fd, nonce, &len);
+		if (!request)
 			_exit(0);
-		size_t len = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) | ((size_t)head[2] << 8) | head[3];
-		if (len > HARNESS_REQUEST_MAX)
-			_exit(3);
-		char *request = xmalloc(len + 1);
-		if (!read_exact(io->request_fd, request, len))
-			_exit(0);
-		json_t *req = json_loadb(request, len, 0, NULL);
+		struct wire_request req;
+		int kind = wire_request_parse(request, len, &req);
 		explicit_bzero(request, len);
 		free(request);
-		json_t *sw = json_object_get(req, "switch"); /* borrowed */
-		if (sw) {
+		if (kind == 1) {
 			/* Not answered: the next request is the new exercise's first check. */
-			if (!switch_exercise(sw))
+			if (!switch_exercise(req.exercises))
 				_exit(3);
-			json_decref(req);
+			wire_request_release(&req);
 			continue;
 		}
 
@@ -391,11 +375,11 @@ _Noreturn void harness_serve(const struct compiled_module *modules, size_t n_mod
 			observe_harness_error(H.observation, io->fatal);
 		else if (!stdio_ok)
 			observe_harness_error(H.observation, "cannot set up sys.stdout");
-		else if (!req)
+		else if (kind < 0)
 			observe_harness_error(H.observation, "malformed check request");
 		else
-			run_check(req);
-		json_decref(req);
+			run_check(req.kind, req.spec);
+		wire_request_release(&req);
 		send_frame(nonce);
 		explicit_bzero(nonce, sizeof(nonce));
 		json_decref(H.observation);

@@ -3,11 +3,13 @@
  *
  * The supervisor starts a child (sandboxed: sandbox.h) that serves the
  * checks of one exercise in sequence.  For each check the supervisor
- * writes a request to the child's request descriptor:
+ * writes a request to the child's request descriptor (base/wire.h,
+ * WIRE_REQUEST, on WIRE_FD_REQUEST):
  *
  *     nonce (16 bytes) | length (4 bytes, big-endian) | JSON {"kind", "spec"}
  *
- * and the child answers with one frame on its result descriptor:
+ * and the child answers with one frame on its result descriptor
+ * (WIRE_RESULT, on WIRE_FD_RESULT):
  *
  *     nonce | length (4 bytes, big-endian) | JSON observation | nonce
  *
@@ -39,9 +41,6 @@
 #include <stddef.h>
 
 #include "py/module.h"
-
-#define HARNESS_NONCE_LEN 16
-#define HARNESS_REQUEST_MAX (1u << 20)
 
 struct harness_io {
 	int stdout_call_fd;    /* fd 1 is switched to it once the first import is done */

@@ -26,9 +26,6 @@
 #include "sandbox/audit.h"
 #include "base/util.h"
 
-#define SOURCE_MAX_BYTES (1u << 20)
-#define REQUEST_MAX_BYTES (1u << 20)
-#define FRAME_MAX_BYTES (4u << 20)
 
 static struct compiled_module *modules;   /* the current exercise's files */
 static size_t n_modules;
@@ -36,13 +33,6 @@ static bool modules_compiled;             /* compiled for a child forked from us
 static struct scratch scratch = SCRATCH_INIT;   /* the submission, and the copy the checks see */
 static struct sandbox_layers layers;      /* what this supervisor can apply */
 static struct sandbox_policy policy;
-
-static int send_json(int fd, json_t *msg)
-{
-	int rc = proto_send(fd, msg);
-	json_decref(msg);
-	return rc;
-}
 
 static void release_modules(void)
 {
@@ -68,20 +58,20 @@ static void read_files(const json_t *files, json_t *report)
 		m->name = xstrndup(file, strlen(file) - (str_has_suffix(file, ".py") ? 3 : 0));
 		char *source = NULL;
 		size_t len = 0;
-		int err = read_file_at(scratch.src_fd, file, &source, &len, SOURCE_MAX_BYTES);
-		json_t *entry = json_pack("{s:s}", "file", file);
+		int err = read_file_at(scratch.src_fd, file, &source, &len, WIRE_SOURCE_MAX);
+		json_t *entry = json_pack("{s:s}", WIRE_KEY_FILE, file);
 		if (err < 0) {
 			const char *why = err == -ENOENT ? "missing" : err == -EFBIG ? "too large"
 				: err == -ELOOP ? "a symbolic link (submissions must hold regular files)"
 				: err == -EINVAL ? "not a regular file" : strerror(-err);
-			m->error = json_pack("{s:s, s:s, s:b}", "type", "FileNotFoundError", "message", why,
-					     "missing", err == -ENOENT);
+			m->error = json_pack("{s:s, s:s, s:b}", WIRE_KEY_TYPE, "FileNotFoundError", WIRE_KEY_MESSAGE, why,
+					     WIRE_KEY_MISSING, err == -ENOENT);
 		}
 		m->source = source;
 		m->source_len = len;
-		json_object_set_new(entry, "ok", json_boolean(source != NULL));
+		json_object_set_new(entry, WIRE_KEY_OK, json_boolean(source != NULL));
 		if (m->error)
-			json_object_set_new(entry, "error", json_incref(m->error));
+			json_object_set_new(entry, WIRE_KEY_ERROR, json_incref(m->error));
 		json_array_append_new(report, entry);
 	}
 }
@@ -183,26 +173,27 @@ static void abort_handler(int sig)
 }
 
 /* In the child, between sandbox_spawn() and the harness: descriptors, the
- * sandbox, the audit hook.  Numbering: 0 /dev/null, 1 import output,
- * 2 stderr, 3 call output, 4 result, 5 requests, 6 import output again (for
- * fd 1 when the child serves a later exercise). */
+ * sandbox, the audit hook.  Numbering (base/wire.h): 0 /dev/null, 1 import
+ * output, 2 stderr, then WIRE_FD_CALL_OUT, _RESULT, _REQUEST, _IMPORT_OUT. */
 _Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res, int p_req)
 {
 	static char fatal[256];
-	struct harness_io io = { .stdout_call_fd = 3, .stdout_import_fd = 6, .result_fd = 4, .request_fd = 5,
+	struct harness_io io = { .stdout_call_fd = WIRE_FD_CALL_OUT, .stdout_import_fd = WIRE_FD_IMPORT_OUT,
+				 .result_fd = WIRE_FD_RESULT, .request_fd = WIRE_FD_REQUEST,
 				 .module_dir = policy.scratch_dir };
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p_import, 1) < 0 || dup2(p_err, 2) < 0)
 		_exit(3);
-	/* Move the pipes out of the way first: they may already sit on 3 to 6. */
-	int fds[4] = { p_call, p_res, p_req, p_import };
-	for (int i = 0; i < 4; i++)
+	/* Move the pipes out of the way first: they may already sit on 3 to 6.
+	 * In the order of their numbers (base/wire.h). */
+	int fds[WIRE_CHILD_FD_COUNT] = { p_call, p_res, p_req, p_import };
+	for (int i = 0; i < WIRE_CHILD_FD_COUNT; i++)
 		if ((fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
 			_exit(3);
-	for (int i = 0; i < 4; i++)
-		if (dup2(fds[i], 3 + i) < 0)
+	for (int i = 0; i < WIRE_CHILD_FD_COUNT; i++)
+		if (dup2(fds[i], WIRE_CHILD_FD_FIRST + i) < 0)
 			_exit(3);
-	syscall(SYS_close_range, 7, ~0U, 0);
+	syscall(SYS_close_range, WIRE_CHILD_FD_FIRST + WIRE_CHILD_FD_COUNT, ~0U, 0);
 	if (getpid() == 1)
 		signal(SIGABRT, abort_handler);
 
@@ -217,7 +208,7 @@ _Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res,
 			if (applied.on[i])
 				json_array_append_new(io.sandbox, json_string(sandbox_layer_name((enum sandbox_layer)i)));
 		struct audit_policy ap = { .scratch_dir = policy.scratch_dir, .read_paths = policy.read_paths,
-					   .allow_threads = policy.allow_threads, .result_fd = 4,
+					   .allow_threads = policy.allow_threads, .result_fd = WIRE_FD_RESULT,
 					   .resolved = true };
 		if (audit_arm(&ap) < 0) {
 			PyErr_Clear();
@@ -299,7 +290,7 @@ static int child_start(size_t memory, size_t output, char *err, size_t errlen)
 	for (int i = 0; i < N_SINKS; i++) {
 		close(p[i][1]);
 		child.sinks[i].fd = p[i][0];
-		child.sinks[i].buf = (struct buf)BUF_INIT(i == SINK_RESULT ? FRAME_MAX_BYTES : output);
+		child.sinks[i].buf = (struct buf)BUF_INIT(i == SINK_RESULT ? WIRE_OBSERVATION_MAX : output);
 		fcntl(p[i][0], F_SETFL, O_NONBLOCK);
 	}
 	return 0;
@@ -321,30 +312,10 @@ fail:
 /* 0: incomplete; 1: a whole frame (its JSON in *obs); -1: forged bytes. */
 static int frame_state(const struct sink *res, const unsigned char *nonce, json_t **obs)
 {
-	const unsigned char *d = (const unsigned char *)res->buf.data;
-	size_t len = res->buf.len;
-	const size_t overhead = 2 * HARNESS_NONCE_LEN + 4;
 	if (buf_truncated(&res->buf))
 		return -1;
-	if (memcmp(d ? d : nonce, nonce, len < HARNESS_NONCE_LEN ? len : HARNESS_NONCE_LEN))
-		return -1;
-	if (len < HARNESS_NONCE_LEN + 4)
-		return 0;
-	const unsigned char *h = d + HARNESS_NONCE_LEN;
-	size_t n = ((size_t)h[0] << 24) | ((size_t)h[1] << 16) | ((size_t)h[2] << 8) | h[3];
-	if (n > FRAME_MAX_BYTES)
-		return -1;
-	if (len < n + overhead)
-		return 0;
-	if (len > n + overhead || memcmp(d + len - HARNESS_NONCE_LEN, nonce, HARNESS_NONCE_LEN))
-		return -1;
-	*obs = json_loadb((const char *)h + 4, n, 0, NULL);
-	if (!*obs || !json_is_object(*obs)) {
-		json_decref(*obs);
-		*obs = NULL;
-		return -1;
-	}
-	return 1;
+	int rc = wire_result_parse((const unsigned char *)res->buf.data, res->buf.len, nonce, obs);
+	return rc == WIRE_INCOMPLETE ? 0 : rc == WIRE_FORGED ? -1 : 1;
 }
 
 static json_t *output_json(const struct buf *b)
@@ -357,18 +328,14 @@ static json_t *output_json(const struct buf *b)
 
 static json_t *supervisor_error(const char *what)
 {
-	return json_pack("{s:s, s:s}", "op", "result", "supervisor_error", what);
+	return json_pack("{s:s, s:s}", WIRE_KEY_OP, WIRE_OP_RESULT, WIRE_KEY_SUPERVISOR_ERROR, what);
 }
 
-/* Sends one request to the child: nonce | length | request. */
+/* Sends one request to the child (WIRE_REQUEST): nonce | length | request. */
 static int send_request(const unsigned char *nonce, const char *request, size_t len)
 {
-	unsigned char head[HARNESS_NONCE_LEN + 4];
-	memcpy(head, nonce, HARNESS_NONCE_LEN);
-	head[HARNESS_NONCE_LEN + 0] = (unsigned char)(len >> 24);
-	head[HARNESS_NONCE_LEN + 1] = (unsigned char)(len >> 16);
-	head[HARNESS_NONCE_LEN + 2] = (unsigned char)(len >> 8);
-	head[HARNESS_NONCE_LEN + 3] = (unsigned char)len;
+	unsigned char head[WIRE_NONCE_LEN + WIRE_LEN_BYTES];
+	wire_head_encode(WIRE_REQUEST, head, nonce, len);
 	int rc = write_all(child.request_fd, head, sizeof(head));
 	if (rc == 0)
 		rc = write_all(child.request_fd, request, len);
@@ -395,11 +362,11 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 	bool reused = child.checks > 0;
 	bool shared = child.crossed;
 
-	unsigned char nonce[HARNESS_NONCE_LEN];
+	unsigned char nonce[WIRE_NONCE_LEN];
 	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
 		return supervisor_error("no randomness");
 	for (int i = SINK_CALL; i < N_SINKS; i++)
-		sink_reset(&child.sinks[i], i == SINK_RESULT ? FRAME_MAX_BYTES : lim->output);
+		sink_reset(&child.sinks[i], i == SINK_RESULT ? WIRE_OBSERVATION_MAX : lim->output);
 	double cpu0 = child_cpu_seconds();
 	double start = now_seconds();
 	if (send_request(nonce, request, request_len) < 0) {
@@ -505,19 +472,19 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 		drain(&child.sinks[SINK_RESULT]);
 	}
 
-	const char *channel = done ? "ok" : forged ? "tampered" : "missing";
-	json_t *result = json_pack("{s:s, s:f, s:f, s:s, s:o, s:o, s:o, s:I}", "op", "result",
-				   "wall", elapsed, "cpu", cpu_used, "channel", channel,
-				   "stdout_import", output_json(&child.sinks[SINK_IMPORT].buf),
-				   "stdout_call", output_json(&child.sinks[SINK_CALL].buf),
-				   "stderr", output_json(&child.sinks[SINK_ERR].buf),
-				   "output_dropped", (json_int_t)(child.sinks[SINK_IMPORT].buf.dropped +
+	const char *channel = done ? WIRE_CHANNEL_OK : forged ? WIRE_CHANNEL_TAMPERED : WIRE_CHANNEL_MISSING;
+	json_t *result = json_pack("{s:s, s:f, s:f, s:s, s:o, s:o, s:o, s:I}", WIRE_KEY_OP, WIRE_OP_RESULT,
+				   WIRE_KEY_WALL, elapsed, WIRE_KEY_CPU, cpu_used, WIRE_KEY_CHANNEL, channel,
+				   WIRE_KEY_STDOUT_IMPORT, output_json(&child.sinks[SINK_IMPORT].buf),
+				   WIRE_KEY_STDOUT_CALL, output_json(&child.sinks[SINK_CALL].buf),
+				   WIRE_KEY_STDERR, output_json(&child.sinks[SINK_ERR].buf),
+				   WIRE_KEY_OUTPUT_DROPPED, (json_int_t)(child.sinks[SINK_IMPORT].buf.dropped +
 								  child.sinks[SINK_CALL].buf.dropped +
 								  child.sinks[SINK_ERR].buf.dropped));
 	if (obs)
-		json_object_set_new(result, "observation", obs);
+		json_object_set_new(result, WIRE_KEY_OBSERVATION, obs);
 	if (shared)
-		json_object_set_new(result, "shared", json_true());
+		json_object_set_new(result, WIRE_KEY_SHARED, json_true());
 	if (done) {
 		child.checks++;
 		return result;
@@ -528,27 +495,27 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 	child_stop(&status, &ru);
 	double cpu_total = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 			   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	json_object_set_new(result, "maxrss_kb", json_integer((json_int_t)ru.ru_maxrss));
+	json_object_set_new(result, WIRE_KEY_MAXRSS_KB, json_integer((json_int_t)ru.ru_maxrss));
 	if (cpu0 >= 0 && cpu_total >= cpu0)
-		json_object_set_new(result, "cpu", json_real(cpu_total - cpu0));
+		json_object_set_new(result, WIRE_KEY_CPU, json_real(cpu_total - cpu0));
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		/* The kernel's RLIMIT_CPU backstop (SIGKILL at the hard limit, or
 		 * SIGXCPU outside a pid namespace). */
 		bool cpu_cap = sig == SIGXCPU || (sig == SIGKILL && cpu_total >= CHILD_CPU_CAP_MIN - 0.05);
 		if (!timed_out_wall && !timed_out_cpu && !forged)
-			json_object_set_new(result, "signal", json_integer(sig));
+			json_object_set_new(result, WIRE_KEY_SIGNAL, json_integer(sig));
 		if (!timed_out_wall && cpu_cap)
 			timed_out_cpu = true;
 	} else if (layers.on[SANDBOX_PID_NS] && WEXITSTATUS(status) == ABORT_EXIT_STATUS) {
-		json_object_set_new(result, "signal", json_integer(SIGABRT));
+		json_object_set_new(result, WIRE_KEY_SIGNAL, json_integer(SIGABRT));
 	} else {
-		json_object_set_new(result, "exit", json_integer(WEXITSTATUS(status)));
+		json_object_set_new(result, WIRE_KEY_EXIT, json_integer(WEXITSTATUS(status)));
 	}
 	if (timed_out_wall)
-		json_object_set_new(result, "timeout", json_string("wall"));
+		json_object_set_new(result, WIRE_KEY_TIMEOUT, json_string(WIRE_TIMEOUT_WALL));
 	else if (timed_out_cpu)
-		json_object_set_new(result, "timeout", json_string("cpu"));
+		json_object_set_new(result, WIRE_KEY_TIMEOUT, json_string(WIRE_TIMEOUT_CPU));
 	*retry = reused && !timed_out_wall && !timed_out_cpu;
 	return result;
 }
@@ -557,14 +524,14 @@ static json_t *run_check(const json_t *header, char *request, size_t request_len
 {
 	/* The controller asks again, in a child of this exercise alone, for a
 	 * check that did not pass in a child shared with earlier exercises. */
-	if (json_is_true(json_object_get(header, "fresh")))
+	if (json_is_true(json_object_get(header, WIRE_KEY_FRESH)))
 		child_stop(NULL, NULL);
-	const json_t *l = json_object_get(header, "limits");
+	const json_t *l = json_object_get(header, WIRE_KEY_LIMITS);
 	struct limits_msg lim = {
-		.wall = json_number_value(json_object_get(l, "wall")),
-		.cpu = json_number_value(json_object_get(l, "cpu")),
-		.memory = (size_t)json_integer_value(json_object_get(l, "memory")),
-		.output = (size_t)json_integer_value(json_object_get(l, "output")),
+		.wall = json_number_value(json_object_get(l, WIRE_KEY_WALL)),
+		.cpu = json_number_value(json_object_get(l, WIRE_KEY_CPU)),
+		.memory = (size_t)json_integer_value(json_object_get(l, WIRE_KEY_MEMORY)),
+		.output = (size_t)json_integer_value(json_object_get(l, WIRE_KEY_OUTPUT)),
 	};
 	bool retry = false;
 	json_t *result = attempt(&lim, request, request_len, &retry);
@@ -582,10 +549,10 @@ static json_t *run_check(const json_t *header, char *request, size_t request_len
 
 const struct sandbox_policy *supervisor_policy_template(void)
 {
-	static const int kept_fds[] = { 3, 4, 5, 6 };
+	static const int kept_fds[] = { WIRE_FD_CALL_OUT, WIRE_FD_RESULT, WIRE_FD_REQUEST, WIRE_FD_IMPORT_OUT };
 	static const struct sandbox_policy template = {
 		.cpu_seconds = CHILD_CPU_CAP_MIN, .file_bytes = (size_t)16 << 20, .max_open_files = 64,
-		.allow_threads = false, .keep_fds = kept_fds, .n_keep_fds = ARRAY_SIZE(kept_fds), .result_fd = 4,
+		.allow_threads = false, .keep_fds = kept_fds, .n_keep_fds = ARRAY_SIZE(kept_fds), .result_fd = WIRE_FD_RESULT,
 	};
 	return &template;
 }
@@ -596,17 +563,17 @@ static int child_switch(void)
 	json_t *list = json_array();
 	for (size_t i = 0; i < n_modules; i++) {
 		const struct compiled_module *m = &modules[i];
-		json_t *e = json_pack("{s:s, s:s}", "name", m->name, "file", m->file);
+		json_t *e = json_pack("{s:s, s:s}", WIRE_KEY_NAME, m->name, WIRE_KEY_FILE, m->file);
 		if (!m->source)
-			json_object_set(e, "error", m->error);
+			json_object_set(e, WIRE_KEY_ERROR, m->error);
 		else
-			json_object_set_new(e, "source", json_integer((json_int_t)m->source_len));
+			json_object_set_new(e, WIRE_KEY_SOURCE, json_integer((json_int_t)m->source_len));
 		json_array_append_new(list, e);
 	}
-	json_t *sw = json_pack("{s:o}", "switch", list);
+	json_t *sw = json_pack("{s:o}", WIRE_KEY_SWITCH, list);
 	char *text = json_dumps(sw, JSON_COMPACT);
 	json_decref(sw);
-	static const unsigned char no_nonce[HARNESS_NONCE_LEN];
+	static const unsigned char no_nonce[WIRE_NONCE_LEN];
 	int rc = text ? send_request(no_nonce, text, strlen(text)) : -1;
 	free(text);
 	for (size_t i = 0; rc == 0 && i < n_modules; i++)
@@ -636,12 +603,12 @@ static json_t *begin_exercise(const json_t *msg, const char *open_error, char **
 	free(*unusable);
 	*unusable = NULL;
 	json_t *report = json_array();
-	json_t *compiled = json_pack("{s:s, s:o}", "op", "compiled", "files", report);
+	json_t *compiled = json_pack("{s:s, s:o}", WIRE_KEY_OP, WIRE_OP_COMPILED, WIRE_KEY_FILES, report);
 	if (open_error) {
 		child_stop(NULL, NULL);
 		*unusable = xstrdup(open_error);
 	} else {
-		read_files(json_object_get(msg, "files"), report);
+		read_files(json_object_get(msg, WIRE_KEY_FILES), report);
 		bool kept = child.pid > 0 && scratch_refresh(&scratch, err, sizeof(err)) == 0 && child_switch() == 0;
 		if (!kept) {
 			child_stop(NULL, NULL);
@@ -652,7 +619,7 @@ static json_t *begin_exercise(const json_t *msg, const char *open_error, char **
 		policy.scratch_dir = scratch.dir;
 	}
 	if (*unusable)
-		json_object_set_new(compiled, "scratch_error", json_string(*unusable));
+		json_object_set_new(compiled, WIRE_KEY_SCRATCH_ERROR, json_string(*unusable));
 	return compiled;
 }
 
@@ -678,37 +645,37 @@ _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_l
 	bool in_exercise = false;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
-	json_t *cpu = json_object_get(job, "cpu"); /* borrowed */
+	json_t *cpu = json_object_get(job, WIRE_KEY_CPU); /* borrowed */
 	if (json_is_integer(cpu))
 		stay_on_cpu((int)json_integer_value(cpu));
 	layers = *probed;
 	policy = *supervisor_policy_template();
 	policy.read_paths = paths;
 	const char *open_error = NULL;
-	if (scratch_open(&scratch, json_string_value(json_object_get(job, "dir")), err, sizeof(err)) < 0)
+	if (scratch_open(&scratch, json_string_value(json_object_get(job, WIRE_KEY_DIR)), err, sizeof(err)) < 0)
 		open_error = err;
-	if (send_json(fd, json_pack("{s:s, s:i}", "op", "hello", "pid", (int)getpid())) < 0)
+	if (wire_send_new(fd, json_pack("{s:s, s:i}", WIRE_KEY_OP, WIRE_OP_HELLO, WIRE_KEY_PID, (int)getpid())) < 0)
 		goto out;
 
 	for (;;) {
 		json_t *msg = NULL;
-		if (proto_recv(fd, &msg, 1 << 20, 0) < 0)
+		if (wire_recv(fd, &msg, WIRE_CONTROL_MAX, 0) < 0)
 			goto out;
-		const char *op = str_or(json_string_value(json_object_get(msg, "op")), "");
+		const char *op = wire_op(msg);
 		json_t *reply = NULL;
-		if (!strcmp(op, "exercise")) {
+		if (!strcmp(op, WIRE_OP_EXERCISE)) {
 			reply = begin_exercise(msg, open_error, &unusable);
 			in_exercise = true;
-		} else if (!strcmp(op, "check")) {
+		} else if (!strcmp(op, WIRE_OP_CHECK)) {
 			char *request = NULL;
 			size_t len = 0;
-			if (proto_recv_raw(fd, &request, &len, REQUEST_MAX_BYTES, 0) < 0) {
+			if (wire_recv_raw(fd, &request, &len, WIRE_CONTROL_MAX, 0) < 0) {
 				json_decref(msg);
 				goto out;
 			}
 			/* What the scratch copy refused (too many files, too large) is
 			 * the submission's problem, not the grader's. */
-			reply = unusable ? json_pack("{s:s, s:s}", "op", "result", "submission_error", unusable)
+			reply = unusable ? json_pack("{s:s, s:s}", WIRE_KEY_OP, WIRE_OP_RESULT, WIRE_KEY_SUBMISSION_ERROR, unusable)
 				: !in_exercise ? supervisor_error("a check outside an exercise")
 				: run_check(msg, request, len);
 			explicit_bzero(request, len);
@@ -718,7 +685,7 @@ _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_l
 			goto out;
 		}
 		json_decref(msg);
-		if (send_json(fd, reply) < 0)
+		if (wire_send_new(fd, reply) < 0)
 			goto out;
 	}
 out:

@@ -39,8 +39,15 @@ int zygote_start_python(char *err, size_t errlen)
 static json_t *exit_status(int status)
 {
 	if (WIFSIGNALED(status))
-		return json_pack("{s:i}", "signal", WTERMSIG(status));
-	return json_pack("{s:i}", "exit", WEXITSTATUS(status));
+		return json_pack("{s:i}", WIRE_KEY_SIGNAL, WTERMSIG(status));
+	return json_pack("{s:i}", WIRE_KEY_EXIT, WEXITSTATUS(status));
+}
+
+/* Says why the zygote cannot serve (WIRE_OP_ERROR); its exit status. */
+static int start_failed(int fd, const char *why)
+{
+	wire_send_new(fd, json_pack("{s:s, s:s}", WIRE_KEY_OP, WIRE_OP_ERROR, WIRE_KEY_MESSAGE, why));
+	return 1;
 }
 
 int zygote_main(int fd)
@@ -52,10 +59,7 @@ int zygote_main(int fd)
 	if (getppid() == 1)
 		return 1;
 	if (zygote_start_python(err, sizeof(err)) < 0) {
-		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", err);
-		proto_send(fd, msg);
-		json_decref(msg);
-		return 1;
+		return start_failed(fd, err);
 	}
 	/* What every check child would otherwise do to the shared heap: the
 	 * interpreter state for the scratch path they all get, and the
@@ -73,20 +77,14 @@ int zygote_main(int fd)
 	 * a scratch directory under /tmp) stays reachable: the user namespace
 	 * maps our own uid and gid to themselves. */
 	if (sandbox_supervisor_init(&probed, err, sizeof(err)) < 0) {
-		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", err);
-		proto_send(fd, msg);
-		json_decref(msg);
-		return 1;
+		return start_failed(fd, err);
 	}
 	if (sandbox_prepare(supervisor_policy_template(), &probed, err, sizeof(err)) < 0)
 		err[0] = '\0'; /* each check child then compiles the filter itself */
 	char **python_paths = audit_python_paths(); /* owned until exit */
 	if (!python_paths) {
 		PyErr_Clear();
-		json_t *msg = json_pack("{s:s, s:s}", "op", "error", "message", "cannot find Python's directories");
-		proto_send(fd, msg);
-		json_decref(msg);
-		return 1;
+		return start_failed(fd, "cannot find Python's directories");
 	}
 	/* Canonical once here, so that no check child resolves them again;
 	 * paths this host does not have are left out. */
@@ -101,19 +99,10 @@ int zygote_main(int fd)
 	}
 	read_paths[n_paths] = NULL;
 
-	json_t *on = json_array(), *off = json_object();
-	for (int i = 0; i < SANDBOX_NLAYERS; i++) {
-		const char *name = sandbox_layer_name((enum sandbox_layer)i);
-		if (probed.on[i])
-			json_array_append_new(on, json_string(name));
-		else
-			json_object_set_new(off, name, json_string(probed.why[i] ? probed.why[i] : "unavailable"));
-	}
-	json_t *ready = json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:o, s:o}", "op", "ready", "python", pyhost.version,
-				  "major", pyhost.major, "minor", pyhost.minor, "micro", pyhost.micro,
-				  "hexversion", (json_int_t)pyhost.hexversion, "refcount_offset",
-				  (json_int_t)pyhost.refcount_call_offset, "sandbox", on, "sandbox_missing", off);
-	int rc = proto_send(fd, ready);
+	/* What the controller uses; the layers it probed itself. */
+	json_t *ready = json_pack("{s:s, s:s, s:i, s:i}", WIRE_KEY_OP, WIRE_OP_READY, WIRE_KEY_PYTHON, pyhost.version,
+				  WIRE_KEY_MAJOR, pyhost.major, WIRE_KEY_MINOR, pyhost.minor);
+	int rc = wire_send(fd, ready);
 	json_decref(ready);
 	if (rc < 0)
 		return 1;
@@ -124,15 +113,15 @@ int zygote_main(int fd)
 
 	for (;;) {
 		json_t *msg = NULL;
-		rc = proto_recv(fd, &msg, 1 << 20, 0);
+		rc = wire_recv(fd, &msg, WIRE_CONTROL_MAX, 0);
 		if (rc < 0)
-			return rc == PROTO_EOF ? 0 : 1;
-		const char *op = json_string_value(json_object_get(msg, "op"));
-		if (!op || !strcmp(op, "quit")) {
+			return rc == WIRE_EOF ? 0 : 1;
+		const char *op = wire_op(msg);
+		if (!*op || !strcmp(op, WIRE_OP_QUIT)) {
 			json_decref(msg);
 			return 0;
 		}
-		if (strcmp(op, "submission")) {
+		if (strcmp(op, WIRE_OP_SUBMISSION)) {
 			json_decref(msg);
 			continue;
 		}
@@ -147,16 +136,17 @@ int zygote_main(int fd)
 		int status = 0;
 		json_t *end;
 		if (pid < 0) {
-			end = json_pack("{s:s, s:s}", "op", "supervisor_end", "error", strerror(errno));
+			end = json_pack("{s:s, s:s}", WIRE_KEY_OP, WIRE_OP_SUPERVISOR_END, WIRE_KEY_ERROR, strerror(errno));
 		} else {
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;
 			/* As the subreaper, we inherit what a dead supervisor left. */
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
-			end = json_pack("{s:s, s:o}", "op", "supervisor_end", "status", exit_status(status));
+			end = json_pack("{s:s, s:o}", WIRE_KEY_OP, WIRE_OP_SUPERVISOR_END, WIRE_KEY_STATUS,
+					 exit_status(status));
 		}
-		rc = proto_send(fd, end);
+		rc = wire_send(fd, end);
 		json_decref(end);
 		if (rc < 0)
 			return 1;

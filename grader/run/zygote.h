@@ -5,11 +5,10 @@
  * (worker.h), so the zygote inherits none of the controller's memory:
  * rubrics and expected values never reach a process that student code
  * runs under.  The zygote starts CPython (pyhost.h), says
- *   {"op":"ready","python":..,"major":..,"minor":..,"refcount_offset":..,
- *    "sandbox":[layers in force],"sandbox_missing":{layer: why}}
- * and then, for each {"op":"submission","dir":..}, forks a supervisor
- * (supervisor.h) that takes over the channel until it exits, after which
- * the zygote sends
+ *   {"op":"ready","python":..,"major":..,"minor":..}
+ * (or {"op":"error","message":..} when it cannot serve) and then, for
+ * each {"op":"submission","dir":..}, forks a supervisor (supervisor.h) that takes over the channel until it exits, after which
+ * the zygote sends (names and framing: base/wire.h)
  *   {"op":"supervisor_end","status":{"exit":N}|{"signal":N}}.
  */
 #ifndef GRADE_ZYGOTE_H
