@@ -22,6 +22,7 @@ enum exit_code {
 	EXIT_INTERNAL = 5,     /* grade itself failed (cannot start Python, write the report...;
 				* with --strict also a harness error in any check) */
 	EXIT_BELOW_THRESHOLD = 6,  /* --fail-under: a submission scored below the threshold */
+	EXIT_INTERRUPTED = 130,    /* batch: SIGINT or SIGTERM; what finished is in the gradebook */
 };
 
 struct command {
@@ -37,6 +38,7 @@ struct command {
 int cmd_grade(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
 
 /* "grade: <message>" and the hint to --help on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,6 +19,12 @@ static const struct command commands[] = {
 	  "show the embedded Python, each isolation layer (in force,\n"
 	  "or unavailable and why) and the audit hook; exit status 0\n"
 	  "when everything is in force, 1 when grading runs degraded" },
+	{ "batch", cmd_batch, "batch [options] DIR|ROSTER.csv",
+	  "grade a class into a gradebook (SQLite, --gradebook FILE,\n"
+	  "default gradebook.sqlite), reusing unchanged results\n"
+	  "(--force: regrade all); -r, -j as above, --grace DURATION\n"
+	  "for running submissions on SIGINT/SIGTERM (exit 130),\n"
+	  "--quiet; docs/gradebook.md" },
 };
 
 static const char grade_usage[] =
@@ -54,7 +60,8 @@ static const char exit_usage[] =
 	"  2  bad command line                         4  the submission cannot be read\n"
 	"                                              5  internal error (--strict: or a\n"
 	"                                                 harness error)\n"
-	"                                              6  a score is below --fail-under\n";
+	"                                              6  a score is below --fail-under\n"
+	"                                            130  batch: interrupted (rerun to go on)\n";
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

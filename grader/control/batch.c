@@ -80,6 +80,12 @@ static void lane_main(int fd, pid_t parent, const struct batch_ops *ops, void *c
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
+	if (ops->stop) {
+		/* Interrupts are the parent's to handle (batch.h). */
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+	}
 	char err[512] = "";
 	if (ops->lane_start(ctx, err, sizeof(err)) < 0) {
 		send_output(fd, 0, FLAG_FATAL, NULL, err);
@@ -132,6 +138,8 @@ static int lane_spawn(struct lane *lanes, unsigned jobs, struct lane *l, const s
 		lane_main(sv[1], parent, ops, ctx);
 	}
 	close(sv[1]);
+	if (ops->stop)
+		setpgid(pid, pid);   /* also here: whichever runs first */
 	*l = (struct lane){ .pid = pid, .fd = sv[0], .busy = -1 };
 	return 0;
 }
@@ -158,6 +166,15 @@ static char *death_message(int status)
 	return xasprintf("the process grading it stopped (status %d)", WEXITSTATUS(status));
 }
 
+/* any_order: emits outs[index] now. */
+static int emit_any(const struct batch_ops *ops, void *ctx, struct batch_output *outs, size_t index, size_t *emitted)
+{
+	int rc = ops->emit(ctx, index, &outs[index]);
+	batch_output_release(&outs[index]);
+	(*emitted)++;
+	return rc;
+}
+
 static int run_inline(size_t n, const struct batch_ops *ops, void *ctx, char *err, size_t errlen)
 {
 	if (ops->lane_start(ctx, err, errlen) < 0)
@@ -178,9 +195,13 @@ static int run_inline(size_t n, const struct batch_ops *ops, void *ctx, char *er
 
 int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, char *err, size_t errlen)
 {
+	if (n == 0)
+		return 0;
 	if (jobs > n)
 		jobs = (unsigned)n;
-	if (jobs <= 1)
+	if (jobs == 0)
+		jobs = 1;
+	if (jobs <= 1 && !ops->stop)
 		return run_inline(n, ops, ctx, err, errlen);
 
 	int rc = -1;
@@ -197,11 +218,29 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 		if (lane_spawn(lanes, jobs, &lanes[j], ops, ctx) == 0)
 			alive++;
 	}
+	bool stopping = false;
+	double deadline = 0;
 	while (emitted < n) {
+		if (ops->stop && *ops->stop && !stopping) {
+			stopping = true;
+			deadline = now_seconds() + ops->grace;
+		}
+		int timeout = -1;
+		if (stopping) {
+			bool busy = false;
+			for (unsigned j = 0; j < jobs; j++)
+				busy |= lanes[j].pid && lanes[j].busy >= 0;
+			double left = deadline - now_seconds();
+			if (!busy || left <= 0) {
+				rc = BATCH_STOPPED;
+				goto done;
+			}
+			timeout = (int)(left * 1000) + 1;
+		}
 		/* Work to every idle lane. */
 		for (unsigned j = 0; j < jobs; j++) {
 			struct lane *l = &lanes[j];
-			if (!l->pid || l->busy >= 0 || next >= n)
+			if (!l->pid || l->busy >= 0 || next >= n || stopping)
 				continue;
 			unsigned char req[4];
 			wire_put_be32(req, (uint32_t)next);
@@ -215,7 +254,7 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 		}
 		for (unsigned j = 0; j < jobs; j++)
 			pfds[j] = (struct pollfd){ .fd = lanes[j].pid ? lanes[j].fd : -1, .events = POLLIN };
-		if (poll(pfds, jobs, -1) < 0) {
+		if (poll(pfds, jobs, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			snprintf(err, errlen, "poll: %s", strerror(errno));
@@ -244,6 +283,10 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 				outs[index] = out;
 				finished[index] = true;
 				l->busy = -1;
+				if (ops->any_order && emit_any(ops, ctx, outs, (size_t)index, &emitted) < 0) {
+					snprintf(err, errlen, "%s", "cannot write the report");
+					goto done;
+				}
 				continue;
 			}
 			/* Gone, or talking nonsense: the submission it had is lost,
@@ -252,14 +295,23 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 			long lost = l->busy;
 			int status = lane_close(l, true);
 			alive--;
+			if (lost >= 0 && (stopping || (ops->stop && *ops->stop))) {
+				/* Killed by the interrupt, most likely: not a
+				 * verdict on the submission, which stays to do. */
+				continue;
+			}
 			if (lost >= 0) {
 				outs[lost] = (struct batch_output){ .error = death_message(status), .internal = true };
 				finished[lost] = true;
 				if (next < n && lane_spawn(lanes, jobs, l, ops, ctx) == 0)
 					alive++;
+				if (ops->any_order && emit_any(ops, ctx, outs, (size_t)lost, &emitted) < 0) {
+					snprintf(err, errlen, "%s", "cannot write the report");
+					goto done;
+				}
 			}
 		}
-		while (emitted < n && finished[emitted]) {
+		while (!ops->any_order && emitted < n && finished[emitted]) {
 			int erc = ops->emit(ctx, emitted, &outs[emitted]);
 			batch_output_release(&outs[emitted]);
 			emitted++;
@@ -276,7 +328,7 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 done:
 	for (unsigned j = 0; j < jobs; j++)
 		if (lanes[j].pid)
-			lane_close(&lanes[j], rc < 0);
+			lane_close(&lanes[j], rc < 0 || (rc == BATCH_STOPPED && lanes[j].busy >= 0));
 	for (size_t i = 0; i < n; i++)
 		batch_output_release(&outs[i]);
 	free(pfds);

@@ -15,6 +15,7 @@
 #ifndef GRADE_BATCH_H
 #define GRADE_BATCH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,14 +38,28 @@ struct batch_ops {
 	/* In the parent, once per submission, in index order.  A negative
 	 * return stops the batch (the report could not be written). */
 	int (*emit)(void *ctx, size_t index, const struct batch_output *out);
+	/* Optional.  'stop' (NULL: never) is a flag a signal handler sets:
+	 * once it is set no submission is started, the running ones get
+	 * 'grace' seconds to finish and reach emit, then their lanes are
+	 * killed and those submissions never reach emit (nor does a lane
+	 * that died meanwhile).  With 'stop', lanes are forked even for one
+	 * job and each runs in a process group of its own, so a Ctrl-C on the
+	 * terminal reaches the parent alone. */
+	volatile sig_atomic_t *stop;
+	double grace;
+	/* Emit each submission as soon as it is finished, not in index order
+	 * (what a gradebook wants: nothing finished waits on a slow one). */
+	bool any_order;
 };
 
 /* The number of lanes worth running here: the CPUs this process may use. */
 unsigned batch_default_jobs(void);
 
 /* Grades submissions 0..n-1 on 'jobs' lanes (at most n).  Returns 0 when
- * every submission reached 'emit', or -1 with a reason in 'err' (no lane
- * could start, or emit stopped the batch). */
+ * every submission reached 'emit', BATCH_STOPPED when ops->stop ended it
+ * early, or -1 with a reason in 'err' (no lane could start, or emit
+ * stopped the batch). */
+#define BATCH_STOPPED 1
 int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, char *err, size_t errlen);
 
 void batch_output_release(struct batch_output *out);
