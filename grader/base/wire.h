@@ -83,6 +83,7 @@ enum {
 #define WIRE_OP_ERROR "error"                   /* message: the zygote could not start */
 #define WIRE_OP_SUPERVISOR_END "supervisor_end" /* status {exit|signal}, or error */
 /* controller -> zygote */
+#define WIRE_OP_PROBE "probe"                   /* the first message: layers, landlock_abi (sandbox_layers_encode) */
 #define WIRE_OP_SUBMISSION "submission"         /* dir, cpu: fork a supervisor */
 #define WIRE_OP_QUIT "quit"
 /* supervisor <-> controller (supervisor.h) */
@@ -117,6 +118,12 @@ enum {
 #define WIRE_KEY_MEMORY "memory"
 #define WIRE_KEY_OUTPUT "output"
 #define WIRE_KEY_FRESH "fresh"
+/* the probe (controller -> zygote): {layer name: {on, why, errno}} */
+#define WIRE_KEY_LAYERS "layers"
+#define WIRE_KEY_LANDLOCK_ABI "landlock_abi"
+#define WIRE_KEY_ON "on"
+#define WIRE_KEY_WHY "why"
+#define WIRE_KEY_ERRNO "errno"
 /* the check request (controller -> child, unparsed by the supervisor) */
 #define WIRE_KEY_CHECK "check"
 #define WIRE_KEY_KIND "kind"

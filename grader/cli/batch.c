@@ -232,7 +232,8 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 	struct sandbox_layers layers;
 	struct book *book = NULL;
 	char err[512] = "", rubric_hash[BOOK_HASH_HEX];
-	struct batch_job job = { .rubric = &r, .roster = &roster, .layers = &layers, .worker = WORKER_INIT };
+	struct batch_job job = { .rubric = &r, .roster = &roster, .layers = &layers,
+				 .worker = WORKER_INIT(&layers) };
 	const char *rubric_path = a->rubric_path;
 	const char *v = Py_GetVersion();
 	char python[128];

@@ -1,7 +1,7 @@
 /*
  * doctor.h - `grade doctor`: what protects this host's checks.
  *
- * The layers are those of sandbox.h, as sandbox_probe() finds them on this host (the same probe the zygote runs:
+ * The layers are those of sandbox.h, as sandbox_probe() finds them on this host (the same probe a grading run hands its zygotes:
  * same user, same kernel, same container profile).  sandbox_enter() fails closed, so a layer the probe found
  * working is in force in every check.
  */

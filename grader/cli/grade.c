@@ -374,7 +374,7 @@ static int grade_all(struct grade_args *a, const struct threshold *th, const cha
 		.n_targets = a->n_targets,
 		.ro = { .instructor = a->instructor, .color = !a->output && cli_use_color(a->color, stdout),
 			.one_line = a->n_submissions > 1 },
-		.worker = WORKER_INIT, .all = a->output ? &all : NULL,
+		.worker = WORKER_INIT(&layers), .all = a->output ? &all : NULL,
 		.has_threshold = th->set, .threshold_percent = th->percent, .threshold = th->value, .strict = a->strict,
 		.stop_token = a->output ? NULL : stop_token,
 	};
@@ -382,8 +382,8 @@ static int grade_all(struct grade_args *a, const struct threshold *th, const cha
 	/* Channels to other processes send without SIGPIPE (proto.h); this
 	 * covers standard output closed under us, which is reported instead. */
 	signal(SIGPIPE, SIG_IGN);
-	/* The same probe as the zygote's: say once, before any check runs,
-	 * which layers this host cannot give them. */
+	/* Once per run: which layers this host cannot give the checks, said
+	 * before any check runs; every zygote takes it from here (worker.h). */
 	sandbox_probe(&layers);
 	sandbox_warn_degraded(&layers, stderr);
 	if (!rubric_path) {

@@ -53,7 +53,7 @@ static int begin(struct exercise_run *run)
 	    worker_begin(run->w, run->dir, run->ex, &compiled, err, sizeof(err)) < 0) {
 		/* The zygote itself may be gone: start a fresh one next time. */
 		worker_stop(run->w);
-		*run->w = (struct worker)WORKER_INIT;
+		*run->w = (struct worker)WORKER_INIT(run->w->probe);
 		snprintf(run->broken_why, sizeof(run->broken_why), "%s", err);
 		run->broken = true;
 		run->grader_broke = true;

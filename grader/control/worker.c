@@ -2,6 +2,7 @@
 
 #include "base/error.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -70,6 +71,12 @@ int worker_start(struct worker *w, char *err, size_t errlen)
 	w->pid = pid;
 	w->fd = sv[0];
 
+	assert(w->probe);
+	if (wire_send_new(w->fd, json_pack("{s:s, s:o}", WIRE_KEY_OP, WIRE_OP_PROBE, WIRE_KEY_SANDBOX,
+					   sandbox_layers_encode(w->probe))) < 0) {
+		worker_stop(w);
+		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
+	}
 	json_t *ready = NULL;
 	int rc = wire_recv(w->fd, &ready, WIRE_HELLO_MAX, now_seconds() + START_TIMEOUT);
 	if (rc < 0) {

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 
 #include "rubric/rubric.h"
+#include "sandbox/layers.h"
 
 struct worker {
 	pid_t pid;              /* the zygote */
@@ -39,9 +40,12 @@ struct worker {
 	int major, minor;
 	bool pinned;            /* we stay on one CPU while a submission is graded */
 	cpu_set_t cpus;         /* the CPUs we may run on otherwise (while pinned) */
+	const struct sandbox_layers *probe;   /* the controller's probe of the host (borrowed), handed to each zygote */
 };
 
-#define WORKER_INIT { .pid = 0, .fd = -1 }
+/* 'probe' is what sandbox_probe() found in the controller: the zygote
+ * takes it as its first message instead of probing the host again. */
+#define WORKER_INIT(probe_) { .pid = 0, .fd = -1, .probe = (probe_) }
 
 int worker_start(struct worker *w, char *err, size_t errlen);
 

@@ -23,6 +23,8 @@
 #include "run/supervisor.h"
 #include "base/util.h"
 
+#define PROBE_TIMEOUT 60.0
+
 int zygote_start_python(char *err, size_t errlen)
 {
 	if (pyhost_start(err, errlen) < 0 || fixtures_start(err, errlen) < 0 || memfix_start(err, errlen) < 0 ||
@@ -50,6 +52,19 @@ static int start_failed(int fd, const char *why)
 	return 1;
 }
 
+/* The controller's probe of the host (WIRE_OP_PROBE, its first message),
+ * into *out: the host is probed once per run, by the controller. */
+static int receive_probe(int fd, struct sandbox_layers *out, char *err, size_t errlen)
+{
+	static json_t *msg; /* owned until exit: out->why[] points into it */
+	int rc = wire_recv(fd, &msg, WIRE_HELLO_MAX, now_seconds() + PROBE_TIMEOUT);
+	if (rc < 0)
+		return fail(err, errlen, "no sandbox probe from the controller: %s", wire_strerror(rc));
+	if (strcmp(wire_op(msg), WIRE_OP_PROBE) || sandbox_layers_decode(json_object_get(msg, WIRE_KEY_SANDBOX), out) < 0)
+		return fail(err, errlen, "%s", "malformed sandbox probe from the controller");
+	return 0;
+}
+
 int zygote_main(int fd)
 {
 	char err[256] = "";
@@ -66,10 +81,12 @@ int zygote_main(int fd)
 	 * prepared sys.stdout; a child that finds them done writes nothing. */
 	if (audit_preset(SCRATCH_TMPFS_DIR) < 0 || pyhost_setup_stdio() < 0)
 		PyErr_Clear(); /* then each child does it */
-	/* Once per run: which isolation layers this host allows, and the
-	 * read-only paths of every check (Python's own and the system's). */
+	/* Once per run: which isolation layers this host allows (probed by
+	 * the controller), and the read-only paths of every check (Python's
+	 * own and the system's). */
 	struct sandbox_layers probed;
-	sandbox_probe(&probed);
+	if (receive_probe(fd, &probed, err, sizeof(err)) < 0)
+		return start_failed(fd, err);
 	/* The namespaces every check shares (user, network, IPC, UTS) and the
 	 * compiled seccomp filter: once here rather than per supervisor, since
 	 * a network namespace costs milliseconds to create and to destroy.

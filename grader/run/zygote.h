@@ -4,7 +4,9 @@
  * The controller starts the zygote by executing its own binary again
  * (worker.h), so the zygote inherits none of the controller's memory:
  * rubrics and expected values never reach a process that student code
- * runs under.  The zygote starts CPython (pyhost.h), says
+ * runs under.  The zygote starts CPython (pyhost.h), takes the
+ * controller's probe of the sandbox layers ({"op":"probe","sandbox":..},
+ * the first message the controller sends), says
  *   {"op":"ready","python":..,"major":..,"minor":..}
  * (or {"op":"error","message":..} when it cannot serve) and then, for
  * each {"op":"submission","dir":..}, forks a supervisor (supervisor.h) that takes over the channel until it exits, after which

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "base/wire.h"
+
 static const char *const layer_names[SANDBOX_NLAYERS] = {
 	[SANDBOX_USER_NS] = "user_ns",
 	[SANDBOX_NET_NS] = "net_ns",
@@ -82,6 +84,36 @@ json_t *sandbox_layers_json(const struct sandbox_layers *l, bool on)
 		if (l->on[k] == on)
 			json_array_append_new(a, json_string(layer_names[k]));
 	return a;
+}
+
+json_t *sandbox_layers_encode(const struct sandbox_layers *l)
+{
+	json_t *layers = json_object();
+	for (int k = 0; k < SANDBOX_NLAYERS; k++)
+		json_object_set_new(layers, layer_names[k],
+				    json_pack("{s:b, s:s?, s:i}", WIRE_KEY_ON, l->on[k], WIRE_KEY_WHY, l->why[k],
+					      WIRE_KEY_ERRNO, l->err[k]));
+	return json_pack("{s:o, s:i}", WIRE_KEY_LAYERS, layers, WIRE_KEY_LANDLOCK_ABI, l->landlock_abi);
+}
+
+int sandbox_layers_decode(const json_t *j, struct sandbox_layers *out)
+{
+	const json_t *layers = json_object_get(j, WIRE_KEY_LAYERS);
+	const json_t *abi = json_object_get(j, WIRE_KEY_LANDLOCK_ABI);
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(layers) || json_object_size(layers) != SANDBOX_NLAYERS || !json_is_integer(abi))
+		return -1;
+	for (int k = 0; k < SANDBOX_NLAYERS; k++) {
+		const json_t *e = json_object_get(layers, layer_names[k]);
+		const json_t *on = json_object_get(e, WIRE_KEY_ON), *why = json_object_get(e, WIRE_KEY_WHY);
+		if (!json_is_boolean(on) || (why && !json_is_string(why) && !json_is_null(why)))
+			return -1;
+		out->on[k] = json_is_true(on);
+		out->why[k] = json_string_value(why);
+		out->err[k] = (int)json_integer_value(json_object_get(e, WIRE_KEY_ERRNO));
+	}
+	out->landlock_abi = (int)json_integer_value(abi);
+	return 0;
 }
 
 void sandbox_print_layers(const struct sandbox_layers *l, FILE *out)

@@ -68,6 +68,13 @@ size_t sandbox_missing(const struct sandbox_layers *l, char *buf, size_t len);
 /* The names of the layers that are on (on = true) or off, as a new JSON array (reports, the zygote's hello). */
 json_t *sandbox_layers_json(const struct sandbox_layers *l, bool on);
 
+/* The whole state (on, why, errno of every layer, the Landlock ABI) as a new JSON object: the controller's probe,
+ * handed to the zygote (base/wire.h, WIRE_OP_PROBE) so that the host is probed once per run. */
+json_t *sandbox_layers_encode(const struct sandbox_layers *l);
+/* The reverse, into *out: 0, or -1 when j is not what sandbox_layers_encode() writes (a layer missing or unknown).
+ * The why strings are borrowed from j, which must outlive *out.  Pure: memory only. */
+int sandbox_layers_decode(const json_t *j, struct sandbox_layers *out);
+
 /* For `grade --version`: "sandbox: user_ns, net_ns, ..." and, if any, "sandbox missing: ...". */
 void sandbox_print_layers(const struct sandbox_layers *l, FILE *out);
 

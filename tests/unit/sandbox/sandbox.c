@@ -129,6 +129,42 @@ Test(sandbox, probe_describes_every_layer)
 	free(text);
 }
 
+/* The controller's probe crosses to the zygote as JSON (WIRE_OP_PROBE) and must arrive whole. */
+Test(sandbox, probe_survives_the_wire)
+{
+	struct sandbox_layers l = host, back;
+	/* Both states with and without a reason, whatever this host has. */
+	l.on[SANDBOX_NET_NS] = false;
+	l.why[SANDBOX_NET_NS] = "unshare(CLONE_NEWNET)";
+	l.err[SANDBOX_NET_NS] = EPERM;
+	l.on[SANDBOX_CAPS] = true;
+	l.why[SANDBOX_CAPS] = NULL;
+	l.err[SANDBOX_CAPS] = 0;
+	l.landlock_abi = 4;
+	json_t *j = sandbox_layers_encode(&l);
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	json_t *parsed = json_loads(text, 0, NULL);
+	cr_assert_eq(sandbox_layers_decode(parsed, &back), 0, "%s", text);
+	for (int k = 0; k < SANDBOX_NLAYERS; k++) {
+		cr_expect_eq(back.on[k], l.on[k], "layer %d", k);
+		cr_expect_eq(back.err[k], l.err[k], "layer %d", k);
+		cr_expect_eq(!back.why[k], !l.why[k], "layer %d", k);
+		if (l.why[k])
+			cr_expect_str_eq(back.why[k], l.why[k]);
+	}
+	cr_expect_eq(back.landlock_abi, 4);
+	/* One layer missing, or not a boolean: refused. */
+	json_object_del(json_object_get(parsed, "layers"), "seccomp");
+	cr_expect_eq(sandbox_layers_decode(parsed, &back), -1);
+	json_decref(parsed);
+	parsed = json_loads("{\"layers\": {\"user_ns\": {\"on\": 1}}, \"landlock_abi\": 0}", 0, NULL);
+	cr_expect_eq(sandbox_layers_decode(parsed, &back), -1);
+	cr_expect_eq(sandbox_layers_decode(NULL, &back), -1);
+	json_decref(parsed);
+	free(text);
+}
+
 /* The child sends what sandbox_enter() says it applied through a kept pipe. */
 Test(sandbox, enter_reports_applied_layers)
 {
