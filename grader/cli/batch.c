@@ -4,6 +4,7 @@
  * did not change, and stopping cleanly on SIGINT or SIGTERM.
  */
 #include "cli/cli.h"
+#include "cli/progress.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,9 +34,11 @@
 /* Set by SIGINT/SIGTERM; batch_run stops starting work when it is. */
 static volatile sig_atomic_t interrupted;
 
+/* The first signal stops the run after --grace; a second one at once. */
 static void on_interrupt(int sig)
 {
-	interrupted = sig;
+	(void)sig;
+	interrupted = interrupted < 2 ? interrupted + 1 : 2;
 }
 
 /* One student of the roster, as this run sees them. */
@@ -59,6 +62,8 @@ struct batch_job {
 	size_t graded, errors, missing, reused;
 	bool write_failed;
 	char write_err[512];
+	struct progress progress;      /* the parent's */
+	const char **todo_names;       /* the students of todo[] (borrowed strings) */
 };
 
 static int lane_start(void *ctx, char *err, size_t errlen)
@@ -126,9 +131,24 @@ static int record_one(void *ctx, size_t index, const struct batch_output *out)
 		job->missing++;
 	else
 		job->errors++;
-	if (strcmp(status, "graded"))
+	if (strcmp(status, "graded")) {
+		progress_clear(&job->progress);
 		fprintf(stderr, "grade: %s: %s\n", e->student, out->error ? out->error : "the grader failed in a check");
+	}
+	progress_finished(&job->progress, index, strcmp(status, "graded") != 0);
 	return 0;
+}
+
+static void started_one(void *ctx, size_t index)
+{
+	struct batch_job *job = ctx;
+	progress_started(&job->progress, index);
+}
+
+static void tick(void *ctx)
+{
+	struct batch_job *job = ctx;
+	progress_tick(&job->progress);
 }
 
 /* The grader's identity in keys: its version and its very binary, so a
@@ -240,6 +260,12 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 	snprintf(python, sizeof(python), "%s", v);
 
 	signal(SIGPIPE, SIG_IGN);
+	/* An interrupt from here on stops the run cleanly (no SA_RESTART:
+	 * the batch's poll returns and sees the flag). */
+	struct sigaction sa = { .sa_handler = on_interrupt };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if (!rubric_path && !(rubric_path = default_path = cli_default_rubrics())) {
 		fprintf(stderr, "grade: cannot find the course rubrics; pass --rubric\n");
 		goto done;
@@ -275,19 +301,18 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 		goto done;
 	}
 
-	/* From here an interrupt stops the run cleanly (no SA_RESTART: the
-	 * batch's poll returns and sees the flag). */
-	struct sigaction sa = { .sa_handler = on_interrupt };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	static struct batch_ops ops = {
 		.lane_start = lane_start, .grade = grade_one, .lane_stop = lane_stop, .emit = record_one,
-		.stop = &interrupted, .any_order = true,
+		.stop = &interrupted, .any_order = true, .started = started_one, .tick = tick,
 	};
+	job.todo_names = xcalloc(job.n_todo ? job.n_todo : 1, sizeof(*job.todo_names));
+	for (size_t i = 0; i < job.n_todo; i++)
+		job.todo_names[i] = roster.entries[job.todo[i]].student;
+	progress_init(&job.progress, stderr, a->quiet, job.n_todo, job.reused, job.todo_names);
 	ops.grace = a->grace;
 	unsigned jobs = a->jobs ? a->jobs : batch_default_jobs();
 	int brc = interrupted ? BATCH_STOPPED : batch_run(job.n_todo, jobs, &ops, &job, err, sizeof(err));
+	progress_end(&job.progress);
 	if (brc < 0) {
 		fprintf(stderr, "grade: %s\n", job.write_failed ? job.write_err : err);
 		goto done;
@@ -315,6 +340,7 @@ done:
 		}
 	free(job.members);
 	free(job.todo);
+	free(job.todo_names);
 	book_close(book);
 	roster_release(&roster);
 	rubric_release(&r);

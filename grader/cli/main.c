@@ -24,7 +24,7 @@ static const struct command commands[] = {
 	  "default gradebook.sqlite), reusing unchanged results\n"
 	  "(--force: regrade all); -r, -j as above, --grace DURATION\n"
 	  "for running submissions on SIGINT/SIGTERM (exit 130),\n"
-	  "--quiet; docs/gradebook.md" },
+	  "--quiet (no progress on stderr); docs/gradebook.md" },
 };
 
 static const char grade_usage[] =

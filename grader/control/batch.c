@@ -225,6 +225,8 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 			stopping = true;
 			deadline = now_seconds() + ops->grace;
 		}
+		if (stopping && *ops->stop > 1)
+			deadline = 0;   /* asked twice: no more grace */
 		int timeout = -1;
 		if (stopping) {
 			bool busy = false;
@@ -244,8 +246,11 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 				continue;
 			unsigned char req[4];
 			wire_put_be32(req, (uint32_t)next);
-			if (wire_send_raw(l->fd, req, sizeof(req)) == 0)
+			if (wire_send_raw(l->fd, req, sizeof(req)) == 0) {
 				l->busy = (long)next++;
+				if (ops->started)
+					ops->started(ctx, (size_t)l->busy);
+			}
 			/* else: it is dying; the poll below sees it go. */
 		}
 		if (alive == 0) {
@@ -254,6 +259,11 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 		}
 		for (unsigned j = 0; j < jobs; j++)
 			pfds[j] = (struct pollfd){ .fd = lanes[j].pid ? lanes[j].fd : -1, .events = POLLIN };
+		if (ops->tick) {
+			ops->tick(ctx);
+			if (timeout < 0 || timeout > 1000)
+				timeout = 1000;
+		}
 		if (poll(pfds, jobs, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

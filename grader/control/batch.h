@@ -42,7 +42,7 @@ struct batch_ops {
 	 * once it is set no submission is started, the running ones get
 	 * 'grace' seconds to finish and reach emit, then their lanes are
 	 * killed and those submissions never reach emit (nor does a lane
-	 * that died meanwhile).  With 'stop', lanes are forked even for one
+	 * that died meanwhile); a value above 1 ends the grace at once.  With 'stop', lanes are forked even for one
 	 * job and each runs in a process group of its own, so a Ctrl-C on the
 	 * terminal reaches the parent alone. */
 	volatile sig_atomic_t *stop;
@@ -50,6 +50,11 @@ struct batch_ops {
 	/* Emit each submission as soon as it is finished, not in index order
 	 * (what a gradebook wants: nothing finished waits on a slow one). */
 	bool any_order;
+	/* Optional, in the parent: a lane was handed submission 'index'
+	 * (only with lanes forked); and a tick at least once a second while
+	 * the batch runs, for a progress line. */
+	void (*started)(void *ctx, size_t index);
+	void (*tick)(void *ctx);
 };
 
 /* The number of lanes worth running here: the CPUs this process may use. */

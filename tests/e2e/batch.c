@@ -186,3 +186,26 @@ Test(batch, roster_csv_and_a_missing_submission, .init = make_class, .fini = rem
 	free(gb);
 	free(roster);
 }
+
+/* Not on a terminal: plain progress lines on standard error, never in
+ * standard output; --quiet: none. */
+Test(batch, progress_on_stderr_only, .init = make_class, .fini = remove_class)
+{
+	struct run_result r;
+	batch(&r, NULL);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "grade: 3/3 graded · "), "%s", r.err);
+	cr_assert(strstr(r.err, " · 0 failed"), "%s", r.err);
+	cr_assert_null(strstr(r.out, "/3 graded"), "%s", r.out);
+	cr_assert_null(strchr(r.err, '\r'), "no live line off a terminal");
+	run_result_release(&r);
+	char *gb = xasprintf("%s/gb.sqlite", dir), *class = xasprintf("%s/class", dir);
+	const char *args[] = { "batch", "-r", RUBRIC, "--quiet", "--force", "--gradebook", gb, class, NULL };
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "3 graded"), "%s", r.out);
+	cr_assert_str_empty(r.err);
+	run_result_release(&r);
+	free(gb);
+	free(class);
+}

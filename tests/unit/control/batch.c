@@ -165,3 +165,70 @@ Test(batch, default_jobs_is_at_least_one)
 {
 	cr_expect_geq(batch_default_jobs(), 1u);
 }
+
+/* A flag set (here by emit, as a signal handler would) stops the batch. */
+static volatile sig_atomic_t stop_flag;
+
+static int stopping_emit(void *ctx, size_t index, const struct batch_output *out)
+{
+	struct fake *f = ctx;
+	int rc = fake_emit(ctx, index, out);
+	if (f->emitted == 3)
+		stop_flag = 1;
+	return rc;
+}
+
+Test(batch, any_order_emits_as_submissions_finish)
+{
+	struct batch_ops ops = fake_ops;
+	ops.any_order = true;
+	struct fake f = { .n = 8, .die_at = -1, .stop_emit_at = -1 };
+	char err[128] = "";
+	cr_assert_eq(batch_run(f.n, 2, &ops, &f, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(f.emitted, f.n);
+	bool seen[8] = { false }, in_order = true;
+	for (size_t i = 0; i < f.n; i++) {
+		cr_expect_not(seen[f.order[i]], "submission %zu emitted twice", f.order[i]);
+		seen[f.order[i]] = true;
+		in_order &= f.order[i] == i;
+	}
+	/* Early submissions take longest: the later ones come out first. */
+	cr_expect_not(in_order, "the early, slow submissions did not hold the others back");
+	release(&f);
+}
+
+Test(batch, a_stop_flag_starts_nothing_more)
+{
+	for (unsigned jobs = 1; jobs <= 2; jobs++) {
+		struct batch_ops ops = fake_ops;
+		ops.emit = stopping_emit;
+		ops.stop = &stop_flag;
+		ops.grace = 30;
+		stop_flag = 0;
+		struct fake f = { .n = 40, .die_at = -1, .stop_emit_at = -1 };
+		char err[128] = "";
+		cr_assert_eq(batch_run(f.n, jobs, &ops, &f, err, sizeof(err)), BATCH_STOPPED, "jobs %u: %s", jobs, err);
+		/* What was running when it stopped finished (grace), nothing else started. */
+		cr_expect_geq(f.emitted, 3);
+		cr_expect_leq(f.emitted, 3 + jobs, "jobs %u: %zu emitted", jobs, f.emitted);
+		cr_expect_not(f.stopped_in_parent, "with a stop flag, even one lane is forked");
+		release(&f);
+	}
+}
+
+Test(batch, a_second_stop_kills_what_runs)
+{
+	struct batch_ops ops = fake_ops;
+	ops.emit = stopping_emit;
+	ops.stop = &stop_flag;
+	ops.grace = 0;   /* as good as a second signal */
+	stop_flag = 0;
+	struct fake f = { .n = 40, .die_at = -1, .stop_emit_at = -1 };
+	char err[128] = "";
+	cr_assert_eq(batch_run(f.n, 2, &ops, &f, err, sizeof(err)), BATCH_STOPPED, "%s", err);
+	/* Only what had finished already (read in the same round) follows. */
+	cr_expect_leq(f.emitted, 5, "nothing started after the stop: %zu", f.emitted);
+	for (size_t i = 0; i < f.emitted; i++)
+		cr_expect_not(f.internal[f.order[i]], "a killed lane is no verdict");
+	release(&f);
+}
