@@ -29,6 +29,9 @@ static char *quote_line(const struct diag_source *src, size_t line0)
 }
 
 static void add(struct diag_list *list, enum diag_severity sev, const char *path, int line, int col,
+		char *quote, const char *fmt, va_list ap) __attribute__((format(printf, 7, 0)));
+
+static void add(struct diag_list *list, enum diag_severity sev, const char *path, int line, int col,
 		char *quote, const char *fmt, va_list ap)
 {
 	xgrow((void **)&list->items, &list->alloc, list->count + 1, sizeof(*list->items));

@@ -181,6 +181,9 @@ int wire_lane_parse(const unsigned char *payload, size_t len, struct wire_lane_r
 	if (tl > len - WIRE_LANE_HEAD || el != len - WIRE_LANE_HEAD - tl)
 		return WIRE_FORGED;
 	uint32_t flags = wire_get_be32(payload + 4);
+	/* Bytes the flags say are not there: not a frame wire_lane_encode() wrote. */
+	if ((tl && !(flags & WIRE_LANE_TEXT)) || (el && !(flags & WIRE_LANE_ERROR)))
+		return WIRE_FORGED;
 	*out = (struct wire_lane_report){
 		.index = wire_get_be32(payload),
 		.flags = flags,

@@ -199,9 +199,11 @@ int loader_bool(struct loader *l, yaml_node_t *v, const char *key, bool *out)
 int loader_string_list(struct loader *l, yaml_node_t *v, const char *key, char ***out, size_t *n)
 {
 	if (v->type == YAML_SCALAR_NODE) {
-		*out = xcalloc(1, sizeof(char *));
-		*n = 1;
-		return loader_string(l, v, key, &(*out)[0]);
+		/* Counted only once it is a string: a refused one ('!', '') leaves no NULL entry behind. */
+		*out = xcalloc(2, sizeof(char *));
+		int rc = loader_string(l, v, key, &(*out)[0]);
+		*n = rc < 0 ? 0 : 1;
+		return rc;
 	}
 	if (v->type != YAML_SEQUENCE_NODE)
 		return loader_error(l, v, "'%s' must be a string or a list of strings, not %s", key, loader_describe(v));

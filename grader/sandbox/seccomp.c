@@ -80,7 +80,7 @@ static int sc_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsig
 static int sc_allow_values(scmp_filter_ctx ctx, const char *name, unsigned arg, const unsigned long *vals, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct scmp_arg_cmp cmp = SCMP_CMP(arg, SCMP_CMP_EQ, vals[i]);
+		struct scmp_arg_cmp cmp = SCMP_CMP(arg, SCMP_CMP_EQ, vals[i], 0);
 		if (sc_rule(ctx, SCMP_ACT_ALLOW, name, 1, &cmp) < 0)
 			return -1;
 	}
@@ -90,7 +90,7 @@ static int sc_allow_values(scmp_filter_ctx ctx, const char *name, unsigned arg, 
 /* Allow when argument arg == v, EPERM otherwise. */
 static int sc_allow_eq_else_eperm(scmp_filter_ctx ctx, const char *name, unsigned arg, uint64_t v)
 {
-	struct scmp_arg_cmp eq = SCMP_CMP(arg, SCMP_CMP_EQ, v), ne = SCMP_CMP(arg, SCMP_CMP_NE, v);
+	struct scmp_arg_cmp eq = SCMP_CMP(arg, SCMP_CMP_EQ, v, 0), ne = SCMP_CMP(arg, SCMP_CMP_NE, v, 0);
 	if (sc_rule(ctx, SCMP_ACT_ALLOW, name, 1, &eq) < 0)
 		return -1;
 	return sc_rule(ctx, SCMP_ACT_ERRNO(EPERM), name, 1, &ne);
@@ -156,7 +156,7 @@ static int build_main_filter(scmp_filter_ctx ctx, const struct sandbox_policy *p
 	 * CPython exposes neither, so Python code has no way at all. */
 	if (p->result_fd >= 0) {
 		const char *name = rfd_socket ? "sendmmsg" : "vmsplice";
-		struct scmp_arg_cmp ne = SCMP_CMP(0, SCMP_CMP_NE, (uint64_t)p->result_fd);
+		struct scmp_arg_cmp ne = SCMP_CMP(0, SCMP_CMP_NE, (uint64_t)p->result_fd, 0);
 		if (SC_RULE(ctx, SCMP_ACT_ALLOW, name, ARG32_EQ(0, p->result_fd)) < 0 ||
 		    sc_rule(ctx, SCMP_ACT_ERRNO(EPERM), name, 1, &ne) < 0)
 			return -1;
