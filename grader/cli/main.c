@@ -25,6 +25,10 @@ static const struct command commands[] = {
 	  "(--force: regrade all); -r, -j as above, --grace DURATION\n"
 	  "for running submissions on SIGINT/SIGTERM (exit 130),\n"
 	  "--quiet (no progress on stderr); docs/gradebook.md" },
+	{ "export", cmd_export, "export FORMAT [--gradebook FILE] [TARGET]",
+	  "write the gradebook's current results without grading:\n"
+	  "csv [FILE] (one row per student, RFC 4180), feedback DIR\n"
+	  "(each student's report in text, Markdown and JSON)" },
 };
 
 static const char grade_usage[] =

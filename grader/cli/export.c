@@ -1,0 +1,114 @@
+/*
+ * export.c - `grade export FORMAT [--gradebook FILE] [TARGET]`: what the
+ * gradebook holds now, written for others without grading again
+ * (book/export.h): csv [FILE], feedback DIR.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/util.h"
+#include "book/book.h"
+#include "book/export.h"
+
+/* Writes 'text' to 'path' through a temporary file ("-" or NULL: standard output). */
+static int write_out(const char *path, const char *text, size_t len)
+{
+	if (!path || !strcmp(path, "-"))
+		return fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0 ? -1 : 0;
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc = -1;
+	if (f) {
+		rc = fwrite(text, 1, len, f) != len ? -1 : 0;
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc == 0 && rename(tmp, path) < 0)
+			rc = -1;
+		if (rc < 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static int export_csv(const struct book_table *t, const char *target, char *err, size_t errlen)
+{
+	struct buf b = BUF_INIT((size_t)1 << 40);
+	book_export_csv(t, &b);
+	int rc = write_out(target, b.data ? b.data : "", b.len);
+	if (rc < 0)
+		snprintf(err, errlen, "cannot write '%s': %s", target, strerror(errno));
+	buf_release(&b);
+	return rc;
+}
+
+static int export_feedback(const struct book_table *t, const char *target, char *err, size_t errlen)
+{
+	size_t n = 0;
+	if (book_export_feedback(t, target, &n, err, errlen) < 0)
+		return -1;
+	fprintf(stderr, "grade: feedback for %zu students in %s/\n", n, target);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	bool needs_target;
+	int (*run)(const struct book_table *t, const char *target, char *err, size_t errlen);
+} exporters[] = {
+	{ "csv", false, export_csv },
+	{ "feedback", true, export_feedback },
+};
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "gradebook", required_argument, NULL, 'g' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *gradebook = "gradebook.sqlite", *target = NULL;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "g:o:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'g': gradebook = optarg; break;
+		case 'o': target = optarg; break;
+		case 'h': cli_print_help(stdout); return EXIT_GRADED;
+		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("%s", "export takes a format: csv, feedback");
+	const char *format = argv[optind++];
+	if (optind < argc)
+		target = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error("unexpected '%s' after the export's target", argv[optind]);
+	size_t i = 0;
+	while (i < ARRAY_SIZE(exporters) && strcmp(exporters[i].name, format))
+		i++;
+	if (i == ARRAY_SIZE(exporters))
+		return cli_usage_error("unknown export '%s' (csv, feedback)", format);
+	if (exporters[i].needs_target && !target)
+		return cli_usage_error("export %s needs a target (a directory or file)", format);
+
+	int status = EXIT_INTERNAL;
+	char err[512] = "";
+	struct book *b = NULL;
+	struct book_table t = { 0 };
+	if (book_open_existing(&b, gradebook, err, sizeof(err)) < 0 || book_load_latest(b, &t, err, sizeof(err)) < 0 ||
+	    exporters[i].run(&t, target, err, sizeof(err)) < 0)
+		fprintf(stderr, "grade: %s\n", err);
+	else
+		status = EXIT_GRADED;
+	book_table_release(&t);
+	book_close(b);
+	return status;
+}
