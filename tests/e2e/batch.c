@@ -204,7 +204,12 @@ Test(batch, progress_on_stderr_only, .init = make_class, .fini = remove_class)
 	run_grade(&r, args);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "3 graded"), "%s", r.out);
-	cr_assert_str_empty(r.err);
+	/* --quiet silences progress, never the warning of a degraded sandbox
+	 * (memory_limit is off under AddressSanitizer, for one). */
+	const char *rest = r.err;
+	if (!strncmp(rest, "grade: warning: sandbox degraded", 32) && strchr(rest, '\n'))
+		rest = strchr(rest, '\n') + 1;
+	cr_assert_str_empty(rest);
 	run_result_release(&r);
 	free(gb);
 	free(class);
