@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "base/wire.h"
 #include "base/util.h"
 
@@ -193,6 +194,160 @@ static int run_inline(size_t n, const struct batch_ops *ops, void *ctx, char *er
 	return rc;
 }
 
+/* The state of one batch_run() over lanes. */
+struct pool {
+	size_t n;
+	unsigned jobs, alive;
+	const struct batch_ops *ops;
+	void *ctx;
+	struct lane *lanes;
+	struct batch_output *outs;   /* by submission, until emitted */
+	bool *finished;
+	struct pollfd *pfds;
+	size_t next, emitted;        /* the next submission to hand out; how many emitted */
+	bool stopping;               /* asked to stop: no new work, grace until deadline */
+	double deadline;
+	char fatal[512];             /* why a lane could not start, if one could not */
+};
+
+/* Whether the stop flag ends the batch now: once raised, running
+ * submissions get until the grace deadline (none when asked twice).
+ * Otherwise *timeout is how long poll() may wait (-1: no limit). */
+static bool pool_stops_now(struct pool *p, int *timeout)
+{
+	const struct batch_ops *ops = p->ops;
+	*timeout = -1;
+	if (ops->stop && *ops->stop && !p->stopping) {
+		p->stopping = true;
+		p->deadline = now_seconds() + ops->grace;
+	}
+	if (!p->stopping)
+		return false;
+	if (*ops->stop > 1)
+		p->deadline = 0;   /* asked twice: no more grace */
+	bool busy = false;
+	for (unsigned j = 0; j < p->jobs; j++)
+		busy |= p->lanes[j].pid && p->lanes[j].busy >= 0;
+	double left = p->deadline - now_seconds();
+	if (!busy || left <= 0)
+		return true;
+	*timeout = (int)(left * 1000) + 1;
+	return false;
+}
+
+/* Work to every idle lane, unless stopping. */
+static void pool_dispatch(struct pool *p)
+{
+	for (unsigned j = 0; j < p->jobs; j++) {
+		struct lane *l = &p->lanes[j];
+		if (!l->pid || l->busy >= 0 || p->next >= p->n || p->stopping)
+			continue;
+		unsigned char req[4];
+		wire_put_be32(req, (uint32_t)p->next);
+		if (wire_send_raw(l->fd, req, sizeof(req)) == 0) {
+			l->busy = (long)p->next++;
+			if (p->ops->started)
+				p->ops->started(p->ctx, (size_t)l->busy);
+		}
+		/* else: it is dying; the poll sees it go. */
+	}
+}
+
+/* Submission index is done with out (taken); emitted at once when the
+ * batch emits in any order.  Returns 0, or -1 when writing failed. */
+static int pool_finish(struct pool *p, size_t index, struct batch_output out)
+{
+	p->outs[index] = out;
+	p->finished[index] = true;
+	if (p->ops->any_order && emit_any(p->ops, p->ctx, p->outs, index, &p->emitted) < 0)
+		return -1;
+	return 0;
+}
+
+/* A lane that has gone, or talked nonsense: the submission it had is lost,
+ * said so, and a fresh lane takes its place.  Returns 0, or -1 when
+ * writing failed. */
+static int pool_lane_lost(struct pool *p, struct lane *l)
+{
+	long lost = l->busy;
+	int status = lane_close(l, true);
+	p->alive--;
+	if (lost < 0)
+		return 0;
+	if (p->stopping || (p->ops->stop && *p->ops->stop))
+		return 0;   /* killed by the interrupt, most likely: not a verdict; it stays to do */
+	if (p->next < p->n && lane_spawn(p->lanes, p->jobs, l, p->ops, p->ctx) == 0)
+		p->alive++;
+	return pool_finish(p, (size_t)lost,
+			   (struct batch_output){ .error = death_message(status), .internal = true });
+}
+
+/* Reads what lane l said.  Returns 0, or -1 when writing a report failed. */
+static int pool_read_lane(struct pool *p, struct lane *l)
+{
+	char *msg = NULL;
+	size_t len = 0;
+	struct batch_output out = { 0 };
+	unsigned flags = 0;
+	long index = -1;
+	if (wire_recv_raw(l->fd, &msg, &len, OUTPUT_MAX_BYTES, 0) == 0)
+		index = parse_output((const unsigned char *)msg, len, p->n, &flags, &out);
+	free(msg);
+	if (index >= 0 && (flags & FLAG_FATAL)) {
+		snprintf(p->fatal, sizeof(p->fatal), "%s", out.error ? out.error : "a grading process failed");
+		batch_output_release(&out);
+		lane_close(l, false);
+		p->alive--;
+		return 0;
+	}
+	if (index >= 0 && index == l->busy) {
+		l->busy = -1;
+		return pool_finish(p, (size_t)index, out);
+	}
+	batch_output_release(&out);
+	return pool_lane_lost(p, l);
+}
+
+/* In the order given: everything finished from the first not yet emitted. */
+static int pool_emit_in_order(struct pool *p)
+{
+	while (!p->ops->any_order && p->emitted < p->n && p->finished[p->emitted]) {
+		int erc = p->ops->emit(p->ctx, p->emitted, &p->outs[p->emitted]);
+		batch_output_release(&p->outs[p->emitted]);
+		p->emitted++;
+		if (erc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One round: hand out work, wait for lanes, read them, emit.  Returns 0
+ * to go on, BATCH_STOPPED, or -1 with words in err. */
+static int pool_round(struct pool *p, char *err, size_t errlen)
+{
+	int timeout;
+	if (pool_stops_now(p, &timeout))
+		return BATCH_STOPPED;
+	pool_dispatch(p);
+	if (p->alive == 0)
+		return fail(err, errlen, "%s", *p->fatal ? p->fatal : "cannot start a grading process");
+	for (unsigned j = 0; j < p->jobs; j++)
+		p->pfds[j] = (struct pollfd){ .fd = p->lanes[j].pid ? p->lanes[j].fd : -1, .events = POLLIN };
+	if (p->ops->tick) {
+		p->ops->tick(p->ctx);
+		if (timeout < 0 || timeout > 1000)
+			timeout = 1000;
+	}
+	if (poll(p->pfds, p->jobs, timeout) < 0)
+		return errno == EINTR ? 0 : fail_errno(err, errlen, errno, "poll");
+	for (unsigned j = 0; j < p->jobs; j++)
+		if (p->lanes[j].pid && p->pfds[j].revents && pool_read_lane(p, &p->lanes[j]) < 0)
+			return fail(err, errlen, "%s", "cannot write the report");
+	if (pool_emit_in_order(p) < 0)
+		return fail(err, errlen, "%s", "cannot write the report");
+	return 0;
+}
+
 int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, char *err, size_t errlen)
 {
 	if (n == 0)
@@ -204,146 +359,30 @@ int batch_run(size_t n, unsigned jobs, const struct batch_ops *ops, void *ctx, c
 	if (jobs <= 1 && !ops->stop)
 		return run_inline(n, ops, ctx, err, errlen);
 
-	int rc = -1;
-	struct lane *lanes = xcalloc(jobs, sizeof(*lanes));
-	struct batch_output *outs = xcalloc(n, sizeof(*outs));
-	bool *finished = xcalloc(n, sizeof(*finished));
-	struct pollfd *pfds = xcalloc(jobs, sizeof(*pfds));
-	size_t next = 0, emitted = 0;
-	unsigned alive = 0;
-	char fatal[512] = "";
-
+	int rc = 0;
+	struct pool p = {
+		.n = n, .jobs = jobs, .ops = ops, .ctx = ctx,
+		.lanes = xcalloc(jobs, sizeof(struct lane)), .outs = xcalloc(n, sizeof(struct batch_output)),
+		.finished = xcalloc(n, sizeof(bool)), .pfds = xcalloc(jobs, sizeof(struct pollfd)),
+	};
 	for (unsigned j = 0; j < jobs; j++) {
-		lanes[j] = (struct lane){ .pid = 0, .fd = -1, .busy = -1 };
-		if (lane_spawn(lanes, jobs, &lanes[j], ops, ctx) == 0)
-			alive++;
+		p.lanes[j] = (struct lane){ .pid = 0, .fd = -1, .busy = -1 };
+		if (lane_spawn(p.lanes, jobs, &p.lanes[j], ops, ctx) == 0)
+			p.alive++;
 	}
-	bool stopping = false;
-	double deadline = 0;
-	while (emitted < n) {
-		if (ops->stop && *ops->stop && !stopping) {
-			stopping = true;
-			deadline = now_seconds() + ops->grace;
-		}
-		if (stopping && *ops->stop > 1)
-			deadline = 0;   /* asked twice: no more grace */
-		int timeout = -1;
-		if (stopping) {
-			bool busy = false;
-			for (unsigned j = 0; j < jobs; j++)
-				busy |= lanes[j].pid && lanes[j].busy >= 0;
-			double left = deadline - now_seconds();
-			if (!busy || left <= 0) {
-				rc = BATCH_STOPPED;
-				goto done;
-			}
-			timeout = (int)(left * 1000) + 1;
-		}
-		/* Work to every idle lane. */
-		for (unsigned j = 0; j < jobs; j++) {
-			struct lane *l = &lanes[j];
-			if (!l->pid || l->busy >= 0 || next >= n || stopping)
-				continue;
-			unsigned char req[4];
-			wire_put_be32(req, (uint32_t)next);
-			if (wire_send_raw(l->fd, req, sizeof(req)) == 0) {
-				l->busy = (long)next++;
-				if (ops->started)
-					ops->started(ctx, (size_t)l->busy);
-			}
-			/* else: it is dying; the poll below sees it go. */
-		}
-		if (alive == 0) {
-			snprintf(err, errlen, "%s", *fatal ? fatal : "cannot start a grading process");
-			goto done;
-		}
-		for (unsigned j = 0; j < jobs; j++)
-			pfds[j] = (struct pollfd){ .fd = lanes[j].pid ? lanes[j].fd : -1, .events = POLLIN };
-		if (ops->tick) {
-			ops->tick(ctx);
-			if (timeout < 0 || timeout > 1000)
-				timeout = 1000;
-		}
-		if (poll(pfds, jobs, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "poll: %s", strerror(errno));
-			goto done;
-		}
-		for (unsigned j = 0; j < jobs; j++) {
-			struct lane *l = &lanes[j];
-			if (!l->pid || !pfds[j].revents)
-				continue;
-			char *msg = NULL;
-			size_t len = 0;
-			struct batch_output out = { 0 };
-			unsigned flags = 0;
-			long index = -1;
-			if (wire_recv_raw(l->fd, &msg, &len, OUTPUT_MAX_BYTES, 0) == 0)
-				index = parse_output((const unsigned char *)msg, len, n, &flags, &out);
-			free(msg);
-			if (index >= 0 && (flags & FLAG_FATAL)) {
-				snprintf(fatal, sizeof(fatal), "%s", out.error ? out.error : "a grading process failed");
-				batch_output_release(&out);
-				lane_close(l, false);
-				alive--;
-				continue;
-			}
-			if (index >= 0 && index == l->busy) {
-				outs[index] = out;
-				finished[index] = true;
-				l->busy = -1;
-				if (ops->any_order && emit_any(ops, ctx, outs, (size_t)index, &emitted) < 0) {
-					snprintf(err, errlen, "%s", "cannot write the report");
-					goto done;
-				}
-				continue;
-			}
-			/* Gone, or talking nonsense: the submission it had is lost,
-			 * said so, and a fresh lane takes its place. */
-			batch_output_release(&out);
-			long lost = l->busy;
-			int status = lane_close(l, true);
-			alive--;
-			if (lost >= 0 && (stopping || (ops->stop && *ops->stop))) {
-				/* Killed by the interrupt, most likely: not a
-				 * verdict on the submission, which stays to do. */
-				continue;
-			}
-			if (lost >= 0) {
-				outs[lost] = (struct batch_output){ .error = death_message(status), .internal = true };
-				finished[lost] = true;
-				if (next < n && lane_spawn(lanes, jobs, l, ops, ctx) == 0)
-					alive++;
-				if (ops->any_order && emit_any(ops, ctx, outs, (size_t)lost, &emitted) < 0) {
-					snprintf(err, errlen, "%s", "cannot write the report");
-					goto done;
-				}
-			}
-		}
-		while (!ops->any_order && emitted < n && finished[emitted]) {
-			int erc = ops->emit(ctx, emitted, &outs[emitted]);
-			batch_output_release(&outs[emitted]);
-			emitted++;
-			if (erc < 0) {
-				snprintf(err, errlen, "%s", "cannot write the report");
-				goto done;
-			}
-		}
-	}
-	rc = 0;
-	if (*fatal)
+	while (rc == 0 && p.emitted < n)
+		rc = pool_round(&p, err, errlen);
+	if (rc == 0 && *p.fatal)
 		fprintf(stderr, "grade: warning: a grading process could not start (%s); the others graded everything\n",
-			fatal);
-done:
+			p.fatal);
 	for (unsigned j = 0; j < jobs; j++)
-		if (lanes[j].pid)
-			lane_close(&lanes[j], rc < 0 || (rc == BATCH_STOPPED && lanes[j].busy >= 0));
+		if (p.lanes[j].pid)
+			lane_close(&p.lanes[j], rc < 0 || (rc == BATCH_STOPPED && p.lanes[j].busy >= 0));
 	for (size_t i = 0; i < n; i++)
-		batch_output_release(&outs[i]);
-	free(pfds);
-	free(finished);
-	free(outs);
-	free(lanes);
+		batch_output_release(&p.outs[i]);
+	free(p.pfds);
+	free(p.finished);
+	free(p.outs);
+	free(p.lanes);
 	return rc;
 }

@@ -150,34 +150,14 @@ static char *check_top(const struct check *c, const json_t *p, const json_t *k)
 	return NULL;
 }
 
-static void decide_memprof(const struct check *c, const json_t *result, const json_t *k, struct check_result *out)
+/* What is wrong with how the decorated call behaved (its exception, the
+ * tracing state it left, the caller's traces, its return value, its
+ * metadata), in the order of verify; NULL when nothing is.  New string. */
+static char *behaviour_problem(const json_t *verify, const json_t *k, const char *wl, const char *call, bool caller_tracing,
+			       bool raised)
 {
-	const json_t *verify = json_object_get(c->expect, "verify");
-	const char *wl = str_or(json_string_value(json_object_get(c->spec, "workload")), "keep");
-	bool caller_tracing = !strcmp(str_or(json_string_value(json_object_get(c->spec, "caller")), "idle"), "tracing");
-	const char *herr = wire_harness_error(k);
 	char *problem = NULL;
-	char *call = xasprintf("the decorated %s()%s", wl, caller_tracing ? " (caller tracing)" : "");
-	if (!verdict_function_found(c, k, out))
-		goto done;
-	if (herr) {
-		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
-		goto done;
-	}
-	const json_t *dexc = json_object_get(k, "decorate_exception");
 	const json_t *exc = json_object_get(k, "exception");
-	if (dexc || (exc && strcmp(wl, "fail"))) {
-		char *during = xasprintf(dexc ? "decorating %s()" : "calling %s", dexc ? wl : call);
-		verdict_exception(c, dexc ? dexc : exc, during, out);
-		if (out->status == STATUS_ERROR)
-			out->status = STATUS_FAIL;
-		verdict_choose_feedback(out, verdict_feedback_text(c, "error"));
-		free(during);
-		goto done;
-	}
-	bool raised = json_object_get(k, "raised_same") != NULL;
-	const json_t *p = json_object_get(k, "profile");
-
 	if (!problem && has(verify, "raises")) {
 		if (!raised)
 			problem = xasprintf("the function's exception was swallowed: %s returned a %s instead of raising", call,
@@ -219,14 +199,23 @@ static void decide_memprof(const struct check *c, const json_t *result, const js
 		else if (!json_is_true(json_object_get(k, "__wrapped___ok")))
 			problem = xstrdup("__wrapped__ of the decorated function is not the original function: use functools.wraps");
 	}
+	return problem;
+}
+
+/* What is wrong with the numbers of the profile (its shape, peak, net,
+ * the inner call's, the top lines); NULL when nothing is.  New string. */
+static char *numbers_problem(const struct check *c, const json_t *verify, const json_t *k, const char *call)
+{
+	char *problem = NULL;
+	const json_t *p = json_object_get(k, "profile");
 	bool numbers = has(verify, "peak") || has(verify, "net") || has(verify, "top") || has(verify, "inner");
-	if (!problem && numbers && !raised)
+	if (!problem && numbers)
 		problem = check_profile_shape(p, call);
-	if (!problem && has(verify, "peak") && !raised)
+	if (!problem && has(verify, "peak"))
 		problem = compare_number(p, "peak", (long long)get_int(k, "truth_peak"), k, "last_profile");
-	if (!problem && has(verify, "net") && !raised)
+	if (!problem && has(verify, "net"))
 		problem = compare_number(p, "net", (long long)get_int(k, "truth_net"), k, "last_profile");
-	if (!problem && has(verify, "inner") && !raised) {
+	if (!problem && has(verify, "inner")) {
 		const json_t *ip = json_object_get(k, "inner_profile");
 		problem = check_profile_shape(ip, "the inner decorated call");
 		if (!problem)
@@ -234,8 +223,42 @@ static void decide_memprof(const struct check *c, const json_t *result, const js
 		if (!problem)
 			problem = compare_number(ip, "net", (long long)get_int(k, "inner_truth_net"), k, "the inner last_profile");
 	}
-	if (!problem && has(verify, "top") && !raised)
+	if (!problem && has(verify, "top"))
 		problem = check_top(c, p, k);
+
+	return problem;
+}
+
+static void decide_memprof(const struct check *c, const json_t *result, const json_t *k, struct check_result *out)
+{
+	const json_t *verify = json_object_get(c->expect, "verify");
+	const char *wl = str_or(json_string_value(json_object_get(c->spec, "workload")), "keep");
+	bool caller_tracing = !strcmp(str_or(json_string_value(json_object_get(c->spec, "caller")), "idle"), "tracing");
+	const char *herr = wire_harness_error(k);
+	char *problem = NULL;
+	char *call = xasprintf("the decorated %s()%s", wl, caller_tracing ? " (caller tracing)" : "");
+	if (!verdict_function_found(c, k, out))
+		goto done;
+	if (herr) {
+		verdict_set(out, STATUS_ERROR, "grader error: %s", herr);
+		goto done;
+	}
+	const json_t *dexc = json_object_get(k, "decorate_exception");
+	const json_t *exc = json_object_get(k, "exception");
+	if (dexc || (exc && strcmp(wl, "fail"))) {
+		char *during = xasprintf(dexc ? "decorating %s()" : "calling %s", dexc ? wl : call);
+		verdict_exception(c, dexc ? dexc : exc, during, out);
+		if (out->status == STATUS_ERROR)
+			out->status = STATUS_FAIL;
+		verdict_choose_feedback(out, verdict_feedback_text(c, "error"));
+		free(during);
+		goto done;
+	}
+	bool raised = json_object_get(k, "raised_same") != NULL;
+	const json_t *p = json_object_get(k, "profile");
+	problem = behaviour_problem(verify, k, wl, call, caller_tracing, raised);
+	if (!problem && !raised)
+		problem = numbers_problem(c, verify, k, call);
 
 	if (problem) {
 		verdict_set(out, STATUS_FAIL, "%s", problem);

@@ -142,6 +142,102 @@ static int to_new(struct loader *l, yaml_node_t *n, json_t **out)
 	return 0;
 }
 
+/* A scalar, plain or tagged (!bytes, !float, !fixture...), as its tagged
+ * JSON value in *out (new).  Returns 0, or -1 with the problem recorded. */
+static int scalar_value(struct loader *l, yaml_node_t *n, const char *tag, json_t **out)
+{
+	const char *s = loader_scalar(n);
+	size_t len = n->data.scalar.length;
+	if (!tag) {
+		*out = loader_is_plain(n) ? loader_resolve_plain(s) : json_stringn(s, len);
+	} else if (!strcmp(tag, "!bytes") || !strcmp(tag, "!bytearray")) {
+		*out = json_pack("{s:o}", tag[6] ? "$bytearray" : "$bytes", hex_string(s, len));
+	} else if (!strcmp(tag, "!float")) {
+		json_t *v = loader_resolve_plain(s);
+		if (json_is_integer(v)) {
+			json_t *f = json_real((double)json_integer_value(v));
+			json_decref(v);
+			v = f;
+		}
+		if (!json_is_real(v) && !json_object_get(v, "$float")) {
+			json_decref(v);
+			return loader_error(l, n, "!float needs a number, nan or inf, not '%s'", s);
+		}
+		*out = v;
+	} else if (!strcmp(tag, "tag:yaml.org,2002:str")) {
+		*out = json_stringn(s, len);
+	} else if (!strcmp(tag, "!fixture") || !strcmp(tag, "!build")) {
+		bool fixture = tag[1] == 'f';
+		const char *const *names = fixture ? value_fixture_names : value_builder_names;
+		if (!loader_in_list(s, names)) {
+			char hint[96];
+			return loader_error(l, n, "unknown %s '%s'%s", fixture ? "grader fixture" : "builder", s,
+				      loader_suggest(s, names, NULL, hint, sizeof(hint)));
+		}
+		*out = json_pack("{s:s}", fixture ? "$fixture" : "$build", s);
+	} else if (!strcmp(tag, "!tuple") || !strcmp(tag, "!set") || !strcmp(tag, "!frozenset") ||
+		   !strcmp(tag, "!dict")) {
+		if (len)
+			return loader_error(l, n, "%s takes a list, not a scalar", tag);
+		*out = !strcmp(tag, "!dict") ? json_pack("{s:[]}", "$dict")
+					    : json_pack("{s:[]}", tag[1] == 't' ? "$tuple" : tag[1] == 's' ? "$set" : "$frozenset");
+	} else {
+		return loader_error(l, n, "unknown tag '%s' (known: !tuple, !set, !frozenset, !dict, !bytes, !bytearray, !float, !new, !fixture, !build)", tag);
+	}
+	return 0;
+}
+
+/* A sequence: a list, or with !tuple / !set / !frozenset that container. */
+static int sequence_value(struct loader *l, yaml_node_t *n, const char *tag, json_t **out, int depth)
+{
+	json_t *arr = json_array();
+	int rc = 0;
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		json_t *v = NULL;
+		if (loader_value(l, loader_node(l, *it), &v, depth + 1) < 0)
+			rc = -1;
+		else
+			json_array_append_new(arr, v);
+	}
+	if (rc < 0) {
+		json_decref(arr);
+		return -1;
+	}
+	if (!tag) {
+		*out = arr;
+	} else if (!strcmp(tag, "!tuple")) {
+		*out = json_pack("{s:o}", "$tuple", arr);
+	} else if (!strcmp(tag, "!set") || !strcmp(tag, "!frozenset")) {
+		value_sort_array(arr);
+		*out = json_pack("{s:o}", tag[1] == 's' ? "$set" : "$frozenset", arr);
+	} else {
+		json_decref(arr);
+		return loader_error(l, n, "tag '%s' does not apply to a list (use !tuple, !set or !frozenset)", tag);
+	}
+	return 0;
+}
+
+/* A mapping: a dict, its pairs sorted so that equal dicts encode alike. */
+static int mapping_value(struct loader *l, yaml_node_t *n, const char *tag, json_t **out, int depth)
+{
+	if (tag && strcmp(tag, "!dict"))
+		return loader_error(l, n, "tag '%s' does not apply to a mapping", tag);
+	json_t *pairs = json_array();
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		json_t *k = NULL, *v = NULL;
+		if (loader_value(l, loader_node(l, p->key), &k, depth + 1) < 0 ||
+		    loader_value(l, loader_node(l, p->value), &v, depth + 1) < 0) {
+			json_decref(k);
+			json_decref(pairs);
+			return -1;
+		}
+		json_array_append_new(pairs, json_pack("[oo]", k, v));
+	}
+	value_sort_array(pairs);
+	*out = json_pack("{s:o}", "$dict", pairs);
+	return 0;
+}
+
 int loader_value(struct loader *l, yaml_node_t *n, json_t **out, int depth)
 {
 	if (depth > 50)
@@ -149,91 +245,14 @@ int loader_value(struct loader *l, yaml_node_t *n, json_t **out, int depth)
 	const char *tag = loader_tag(n);
 	if (tag && !strcmp(tag, "!new"))
 		return to_new(l, n, out);
-	if (n->type == YAML_SCALAR_NODE) {
-		const char *s = loader_scalar(n);
-		size_t len = n->data.scalar.length;
-		if (!tag) {
-			*out = loader_is_plain(n) ? loader_resolve_plain(s) : json_stringn(s, len);
-		} else if (!strcmp(tag, "!bytes") || !strcmp(tag, "!bytearray")) {
-			*out = json_pack("{s:o}", tag[6] ? "$bytearray" : "$bytes", hex_string(s, len));
-		} else if (!strcmp(tag, "!float")) {
-			json_t *v = loader_resolve_plain(s);
-			if (json_is_integer(v)) {
-				json_t *f = json_real((double)json_integer_value(v));
-				json_decref(v);
-				v = f;
-			}
-			if (!json_is_real(v) && !json_object_get(v, "$float")) {
-				json_decref(v);
-				return loader_error(l, n, "!float needs a number, nan or inf, not '%s'", s);
-			}
-			*out = v;
-		} else if (!strcmp(tag, "tag:yaml.org,2002:str")) {
-			*out = json_stringn(s, len);
-		} else if (!strcmp(tag, "!fixture") || !strcmp(tag, "!build")) {
-			bool fixture = tag[1] == 'f';
-			const char *const *names = fixture ? value_fixture_names : value_builder_names;
-			if (!loader_in_list(s, names)) {
-				char hint[96];
-				return loader_error(l, n, "unknown %s '%s'%s", fixture ? "grader fixture" : "builder", s,
-					      loader_suggest(s, names, NULL, hint, sizeof(hint)));
-			}
-			*out = json_pack("{s:s}", fixture ? "$fixture" : "$build", s);
-		} else if (!strcmp(tag, "!tuple") || !strcmp(tag, "!set") || !strcmp(tag, "!frozenset") ||
-			   !strcmp(tag, "!dict")) {
-			if (len)
-				return loader_error(l, n, "%s takes a list, not a scalar", tag);
-			*out = !strcmp(tag, "!dict") ? json_pack("{s:[]}", "$dict")
-						    : json_pack("{s:[]}", tag[1] == 't' ? "$tuple" : tag[1] == 's' ? "$set" : "$frozenset");
-		} else {
-			return loader_error(l, n, "unknown tag '%s' (known: !tuple, !set, !frozenset, !dict, !bytes, !bytearray, !float, !new, !fixture, !build)", tag);
-		}
-		return 0;
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		return scalar_value(l, n, tag, out);
+	case YAML_SEQUENCE_NODE:
+		return sequence_value(l, n, tag, out, depth);
+	case YAML_MAPPING_NODE:
+		return mapping_value(l, n, tag, out, depth);
+	default:
+		return loader_error(l, n, "expected a value");
 	}
-	if (n->type == YAML_SEQUENCE_NODE) {
-		json_t *arr = json_array();
-		int rc = 0;
-		for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-			json_t *v = NULL;
-			if (loader_value(l, loader_node(l, *it), &v, depth + 1) < 0)
-				rc = -1;
-			else
-				json_array_append_new(arr, v);
-		}
-		if (rc < 0) {
-			json_decref(arr);
-			return -1;
-		}
-		if (!tag) {
-			*out = arr;
-		} else if (!strcmp(tag, "!tuple")) {
-			*out = json_pack("{s:o}", "$tuple", arr);
-		} else if (!strcmp(tag, "!set") || !strcmp(tag, "!frozenset")) {
-			value_sort_array(arr);
-			*out = json_pack("{s:o}", tag[1] == 's' ? "$set" : "$frozenset", arr);
-		} else {
-			json_decref(arr);
-			return loader_error(l, n, "tag '%s' does not apply to a list (use !tuple, !set or !frozenset)", tag);
-		}
-		return 0;
-	}
-	if (n->type == YAML_MAPPING_NODE) {
-		if (tag && strcmp(tag, "!dict"))
-			return loader_error(l, n, "tag '%s' does not apply to a mapping", tag);
-		json_t *pairs = json_array();
-		for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-			json_t *k = NULL, *v = NULL;
-			if (loader_value(l, loader_node(l, p->key), &k, depth + 1) < 0 ||
-			    loader_value(l, loader_node(l, p->value), &v, depth + 1) < 0) {
-				json_decref(k);
-				json_decref(pairs);
-				return -1;
-			}
-			json_array_append_new(pairs, json_pack("[oo]", k, v));
-		}
-		value_sort_array(pairs);
-		*out = json_pack("{s:o}", "$dict", pairs);
-		return 0;
-	}
-	return loader_error(l, n, "expected a value");
 }

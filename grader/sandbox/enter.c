@@ -164,21 +164,13 @@ static void report_inherited(const struct sandbox_layers *l, struct sandbox_laye
 	}
 }
 
-int sandbox_enter(const struct sandbox_policy *p, const struct sandbox_layers *l, struct sandbox_layers *applied,
-		  char *err, size_t errlen)
+/* What sandbox_enter() requires before it changes anything: an absolute
+ * scratch directory, a result descriptor that is kept and is a socket or
+ * a pipe (*rfd_socket says which), one thread.  Returns 0 or -1. */
+static int check_preconditions(const struct sandbox_policy *p, bool *rfd_socket, char *err, size_t errlen)
 {
-	bool pid1 = getpid() == 1, rfd_socket = false;
 	struct stat st;
-	int threads;
-
-	/* Layers C applies start off: "not reached" if a failure stops before them, the probe's reason if the
-	 * host lacks them. */
-	*applied = *l;
-	for (int k = SANDBOX_RLIMITS; k < SANDBOX_NLAYERS; k++)
-		if (l->on[k])
-			layer_off(applied, (enum sandbox_layer)k, "not reached", 0);
-	report_inherited(l, applied);
-
+	*rfd_socket = false;
 	if (!p->scratch_dir || p->scratch_dir[0] != '/')
 		return fail(err, errlen, "the scratch directory must be an absolute path");
 	if (p->result_fd >= 0) {
@@ -188,22 +180,21 @@ int sandbox_enter(const struct sandbox_policy *p, const struct sandbox_layers *l
 			return fail_errno(err, errlen, errno, "result descriptor %d", p->result_fd);
 		if (!S_ISSOCK(st.st_mode) && !S_ISFIFO(st.st_mode))
 			return fail(err, errlen, "the result descriptor must be a socket or a pipe");
-		rfd_socket = S_ISSOCK(st.st_mode);
+		*rfd_socket = S_ISSOCK(st.st_mode);
 	}
 	/* A child fresh from sandbox_spawn() has one thread (fork copies only the caller) and has run nothing
 	 * since: /proc/self/status, the slow way to count, is for other callers. */
-	threads = spawned_child ? 1 : count_threads();
+	int threads = spawned_child ? 1 : count_threads();
 	if (threads > 1)
 		return fail(err, errlen, "%d threads are running; the sandbox would only confine one", threads);
+	return 0;
+}
 
-	/* 1. The scratch directory is the cwd, so that relative paths in student code land there. */
-	if (chdir(p->scratch_dir) < 0)
-		return fail_errno(err, errlen, errno, "cannot enter '%s'", p->scratch_dir);
-
-	/* 2. Limits, while setrlimit() is still allowed. */
-	if (apply_rlimits(p, pid1, l, applied, err, errlen) < 0)
-		return -1;
-
+/* Steps 3 to 6 of sandbox_enter(): the process's own settings, each
+ * recorded in applied as it takes hold.  Returns 0 or -1. */
+static int apply_process_settings(const struct sandbox_policy *p, bool pid1, struct sandbox_layers *applied, char *err,
+				  size_t errlen)
+{
 	/* 3. Not dumpable: no core, no ptrace or /proc/<pid>/mem by other processes of the same uid (other
 	 * students' checks).  Then no capabilities: in S's user namespace C would otherwise hold all of them. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -229,6 +220,51 @@ int sandbox_enter(const struct sandbox_policy *p, const struct sandbox_layers *l
 	if (close_other_fds(p, err, errlen) < 0)
 		return -1;
 	layer_on(applied, SANDBOX_CLOSE_FDS, NULL);
+	return 0;
+}
+
+/* The result descriptor is a layer only when nothing can get a second,
+ * unfiltered copy of it. */
+static void settle_result_fd(const struct sandbox_policy *p, bool rfd_socket, struct sandbox_layers *applied)
+{
+	if (p->result_fd < 0)
+		layer_off(applied, SANDBOX_RESULT_FD, "no result descriptor in the policy", 0);
+	else if (!applied->on[SANDBOX_SECCOMP] || !applied->on[SANDBOX_LANDLOCK])
+		layer_off(applied, SANDBOX_RESULT_FD, "needs seccomp and Landlock", 0);
+	else if (!rfd_socket)
+		/* Landlock always allows pipefs: open("/proc/self/fd/N") gives a second, unfiltered descriptor. */
+		layer_off(applied, SANDBOX_RESULT_FD, "a pipe can be reopened through /proc/self/fd; use a socket", 0);
+	else
+		layer_on(applied, SANDBOX_RESULT_FD, NULL);
+}
+
+int sandbox_enter(const struct sandbox_policy *p, const struct sandbox_layers *l, struct sandbox_layers *applied,
+		  char *err, size_t errlen)
+{
+	bool pid1 = getpid() == 1, rfd_socket = false;
+
+	/* Layers C applies start off: "not reached" if a failure stops before them, the probe's reason if the
+	 * host lacks them. */
+	*applied = *l;
+	for (int k = SANDBOX_RLIMITS; k < SANDBOX_NLAYERS; k++)
+		if (l->on[k])
+			layer_off(applied, (enum sandbox_layer)k, "not reached", 0);
+	report_inherited(l, applied);
+
+	if (check_preconditions(p, &rfd_socket, err, errlen) < 0)
+		return -1;
+
+	/* 1. The scratch directory is the cwd, so that relative paths in student code land there. */
+	if (chdir(p->scratch_dir) < 0)
+		return fail_errno(err, errlen, errno, "cannot enter '%s'", p->scratch_dir);
+
+	/* 2. Limits, while setrlimit() is still allowed. */
+	if (apply_rlimits(p, pid1, l, applied, err, errlen) < 0)
+		return -1;
+
+	/* 3.-6. Dumpable, capabilities, no_new_privs, parent-death signal, descriptors. */
+	if (apply_process_settings(p, pid1, applied, err, errlen) < 0)
+		return -1;
 
 	/* 7. Files. */
 	if (l->on[SANDBOX_LANDLOCK]) {
@@ -243,15 +279,7 @@ int sandbox_enter(const struct sandbox_policy *p, const struct sandbox_layers *l
 			return -1;
 		layer_on(applied, SANDBOX_SECCOMP, NULL);
 	}
-	if (p->result_fd < 0)
-		layer_off(applied, SANDBOX_RESULT_FD, "no result descriptor in the policy", 0);
-	else if (!applied->on[SANDBOX_SECCOMP] || !applied->on[SANDBOX_LANDLOCK])
-		layer_off(applied, SANDBOX_RESULT_FD, "needs seccomp and Landlock", 0);
-	else if (!rfd_socket)
-		/* Landlock always allows pipefs: open("/proc/self/fd/N") gives a second, unfiltered descriptor. */
-		layer_off(applied, SANDBOX_RESULT_FD, "a pipe can be reopened through /proc/self/fd; use a socket", 0);
-	else
-		layer_on(applied, SANDBOX_RESULT_FD, NULL);
+	settle_result_fd(p, rfd_socket, applied);
 	return 0;
 }
 
