@@ -288,3 +288,23 @@ size_t hex_decode(const char *hex, char *out)
 		out[i] = (char)(hex_digit(hex[2 * i]) << 4 | hex_digit(hex[2 * i + 1]));
 	return n;
 }
+
+int write_file_replace(const char *path, const char *data, size_t len)
+{
+	struct stat st;
+	bool in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	char *tmp = in_place ? xstrdup(path) : xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc = -1;
+	if (f) {
+		rc = fwrite(data, 1, len, f) != len ? -1 : 0;
+		if (fclose(f) != 0)
+			rc = -1;
+		if (!in_place && rc == 0 && rename(tmp, path) < 0)
+			rc = -1;
+		if (!in_place && rc < 0)
+			unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}

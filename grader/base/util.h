@@ -33,6 +33,13 @@ int read_file(char **out, size_t *len, const char *path, size_t limit);
  * link (-ELOOP) and refusing what is not a regular file (-EINVAL). */
 int read_file_at(int dirfd, const char *name, char **out, size_t *len, size_t limit);
 
+/* Writes len bytes of data to path so that a reader never sees half of
+ * it: through a temporary file renamed over path.  What is not a regular
+ * file (/dev/null, a pipe, a terminal) is written in place, never
+ * replaced (as root, a rename would replace /dev/null).  Returns 0 or -1
+ * (errno set). */
+int write_file_replace(const char *path, const char *data, size_t len);
+
 /* Monotonic clock in seconds. */
 double now_seconds(void);
 

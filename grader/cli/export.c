@@ -16,25 +16,12 @@
 #include "book/book.h"
 #include "book/export.h"
 
-/* Writes 'text' to 'path' through a temporary file ("-" or NULL: standard output). */
+/* Writes 'text' to 'path' whole ("-" or NULL: standard output). */
 static int write_out(const char *path, const char *text, size_t len)
 {
 	if (!path || !strcmp(path, "-"))
 		return fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0 ? -1 : 0;
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	int rc = -1;
-	if (f) {
-		rc = fwrite(text, 1, len, f) != len ? -1 : 0;
-		if (fclose(f) != 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, path) < 0)
-			rc = -1;
-		if (rc < 0)
-			unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	return write_file_replace(path, text, len);
 }
 
 static int export_csv(const struct book_table *t, const char *target, char *err, size_t errlen)

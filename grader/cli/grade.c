@@ -29,35 +29,6 @@
 #include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
 
-/* Writes the whole report to 'path' through a temporary file, so a reader
- * never sees half a report. */
-static int write_report_file(const char *path, const char *text)
-{
-	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		/* /dev/null, a pipe, a terminal: written in place, never
-		 * replaced (as root, a rename would replace /dev/null). */
-		FILE *f = fopen(path, "w");
-		int rc = f && fputs(text, f) >= 0 ? 0 : -1;
-		if (f && fclose(f) != 0)
-			rc = -1;
-		return rc;
-	}
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	int rc = -1;
-	if (f) {
-		rc = fputs(text, f) < 0 ? -1 : 0;
-		if (fclose(f) != 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, path) < 0)
-			rc = -1;
-		if (rc < 0)
-			unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
 
 /* The reports one run writes: [0] is -f/-o's, then each --report and
  * those CI detection adds. */
@@ -224,7 +195,7 @@ static int write_target(const struct report_target *t)
 	if (!t->path || !strcmp(t->path, "-"))
 		return fputs(text, stdout) < 0 || fflush(stdout) != 0 ? -1 : 0;
 	if (!t->append)
-		return write_report_file(t->path, text);
+		return write_file_replace(t->path, text, strlen(text));
 	FILE *f = fopen(t->path, "a");
 	if (!f)
 		return -1;
@@ -404,7 +375,7 @@ static int grade_all(struct grade_args *a, const struct threshold *th, const cha
 		fprintf(stderr, "grade: %s\n", err);
 		goto done;
 	}
-	if (a->output && write_report_file(a->output, all.data ? all.data : "") < 0) {
+	if (a->output && write_file_replace(a->output, all.data ? all.data : "", all.data ? all.len : 0) < 0) {
 		fprintf(stderr, "grade: cannot write '%s': %s\n", a->output, strerror(errno));
 		goto done;
 	}

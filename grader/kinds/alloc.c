@@ -150,11 +150,8 @@ static const struct key_schema alloc_keys[] = {
 	{ "max_allocations", KEY_NUMBER, TO_EXPECT, false, NULL },
 	{ "max_net", KEY_SIZE, TO_EXPECT, false, NULL },
 	{ "max_peak", KEY_SIZE, TO_EXPECT, false, NULL },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_STDOUT_KEY,
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_alloc = {
-	.name = "alloc", .keys = alloc_keys, .validate = validate_alloc,
-	.decide = decide_alloc,
-};
+KIND_DEF(alloc, validate_alloc);

@@ -368,10 +368,7 @@ static const struct key_schema bytecode_keys[] = {
 	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL },
 	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL },
 	{ "warmup", KEY_NUMBER, TO_SPEC, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_bytecode = {
-	.name = "bytecode", .keys = bytecode_keys, .validate = validate_bytecode,
-	.decide = decide_bytecode,
-};
+KIND_DEF(bytecode, validate_bytecode);

@@ -317,12 +317,9 @@ static const struct key_schema call_keys[] = {
 	{ "attributes", KEY_VALUE_MAP, TO_NAMES, false, NULL },
 	{ "attributes_dict", KEY_ANY, TO_NAMES, false, NULL },
 	{ "truth", KEY_STRING, TO_SPEC, false, "deepsize" },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
+	KIND_STDOUT_KEY,
 	{ "stderr", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_call = {
-	.name = "call", .keys = call_keys, .validate = validate_call,
-	.decide = decide_call,
-};
+KIND_DEF(call, validate_call);

@@ -119,11 +119,8 @@ static const struct key_schema gc_keys[] = {
 	{ "garbage_empty", KEY_BOOL, TO_EXPECT, false, NULL },
 	{ "keeps_state", KEY_BOOL, TO_EXPECT, false, NULL },
 	{ "enabled", KEY_BOOL, TO_EXPECT, false, NULL },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_STDOUT_KEY,
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_gc = {
-	.name = "gc", .keys = gc_keys, .validate = validate_gc,
-	.decide = decide_gc,
-};
+KIND_DEF(gc, validate_gc);

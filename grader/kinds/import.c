@@ -15,11 +15,8 @@ static void decide_import(const struct check *c, const json_t *result, const jso
 
 static const struct key_schema import_keys[] = {
 	{ "module", KEY_MODULE, TO_SPEC, true, NULL },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_STDOUT_KEY,
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_import = {
-	.name = "import", .keys = import_keys, .validate = NULL,
-	.decide = decide_import,
-};
+KIND_DEF(import, NULL);

@@ -64,6 +64,15 @@ struct key_schema {
 	{ "args", KEY_VALUE_LIST, TO_SPEC, false, NULL }, \
 	{ "kwargs", KEY_VALUE_MAP, TO_SPEC, false, NULL }
 
+/* The last rows of a key table: what the check prints, and the end. */
+#define KIND_STDOUT_KEY { "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL }
+#define KIND_KEYS_END { NULL, 0, 0, 0, NULL }
+
+/* A kind's definition from its parts, named after it: NAME_keys,
+ * decide_NAME and the validate function given (or NULL). */
+#define KIND_DEF(NAME, VALIDATE) \
+	const struct kind_def kind_##NAME = { .name = #NAME, .keys = NAME##_keys, .validate = VALIDATE, .decide = decide_##NAME }
+
 struct kind_def {
 	const char *name;                /* the same as check_kind_name() */
 	const struct key_schema *keys;   /* terminated by { NULL } */

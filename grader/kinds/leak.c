@@ -188,11 +188,8 @@ static const struct key_schema leak_keys[] = {
 	{ "warmup", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "runs", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "verify", KEY_STRING_LIST, TO_EXPECT, false, NULL },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_STDOUT_KEY,
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_leak = {
-	.name = "leak", .keys = leak_keys, .validate = validate_leak,
-	.decide = decide_leak,
-};
+KIND_DEF(leak, validate_leak);

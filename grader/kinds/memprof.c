@@ -312,11 +312,8 @@ static const struct key_schema memprof_keys[] = {
 	{ "caller_data", KEY_SIZE, TO_SPEC, false, NULL },
 	{ "top", KEY_NUMBER, TO_SPEC, false, NULL },
 	{ "verify", KEY_STRING_LIST, TO_EXPECT, true, NULL },
-	{ "stdout", KEY_OUTPUT, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_STDOUT_KEY,
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_memprof = {
-	.name = "memprof", .keys = memprof_keys, .validate = validate_memprof,
-	.decide = decide_memprof,
-};
+KIND_DEF(memprof, validate_memprof);

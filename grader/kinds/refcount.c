@@ -175,10 +175,7 @@ static const struct key_schema refcount_keys[] = {
 	{ "hold", KEY_STRING, TO_SPEC, false, "list|attribute|dict" },
 	/* In the spec: the child installs the allocator hook only for a balance. */
 	{ "compare", KEY_STRING, TO_SPEC, false, "exact|delta|balance" },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_refcount = {
-	.name = "refcount", .keys = refcount_keys, .validate = NULL,
-	.decide = decide_refcount,
-};
+KIND_DEF(refcount, NULL);

@@ -88,10 +88,7 @@ static const struct key_schema source_keys[] = {
 	{ "forbid_imports", KEY_STRING_LIST, TO_EXPECT, false, NULL },
 	{ "forbid_calls", KEY_STRING_LIST, TO_EXPECT, false, NULL },
 	{ "require_calls", KEY_STRING_LIST, TO_EXPECT, false, NULL },
-	{ NULL, 0, 0, 0, NULL },
+	KIND_KEYS_END,
 };
 
-const struct kind_def kind_source = {
-	.name = "source", .keys = source_keys, .validate = validate_source,
-	.decide = decide_source
-};
+KIND_DEF(source, validate_source);

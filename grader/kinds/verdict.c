@@ -283,18 +283,11 @@ char *verdict_call_text(const struct check *c)
 	return call;
 }
 
+/* The rubric's feedback key for a status: its name, for every status
+ * that has feedback (all but skipped). */
 static const char *status_feedback_key(enum check_status s)
 {
-	switch (s) {
-	case STATUS_PASS: return "pass";
-	case STATUS_FAIL: return "fail";
-	case STATUS_ERROR: return "error";
-	case STATUS_TIMEOUT: return "timeout";
-	case STATUS_MEMORY: return "memory";
-	case STATUS_CRASH: return "crash";
-	case STATUS_FORBIDDEN: return "forbidden";
-	default: return NULL;
-	}
+	return s < STATUS_SKIPPED ? check_status_name(s) : NULL;
 }
 
 static char *combined_output(const json_t *result)

@@ -23,15 +23,7 @@ struct tally {
 /* The <failure> type of a status that is the student's (or NULL). */
 static const char *failure_type(enum check_status s)
 {
-	switch (s) {
-	case STATUS_FAIL: return "fail";
-	case STATUS_ERROR: return "error";
-	case STATUS_TIMEOUT: return "timeout";
-	case STATUS_MEMORY: return "memory";
-	case STATUS_CRASH: return "crash";
-	case STATUS_FORBIDDEN: return "forbidden";
-	default: return NULL;
-	}
+	return s == STATUS_PASS || s >= STATUS_SKIPPED ? NULL : check_status_name(s);
 }
 
 static void count(struct tally *t, const struct check_result *cr)
