@@ -8,19 +8,23 @@
 
 #include "base/util.h"
 #include "book/csv.h"
+#include "book/hash.h"
 
 #define ROSTER_MAX_BYTES ((size_t)64 << 20)
 
+static void entry_release(struct roster_entry *e)
+{
+	free(e->student);
+	free(e->path);
+	free(e->name);
+	free(e->email);
+	free(e->commit);
+}
+
 void roster_release(struct roster *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		struct roster_entry *e = &r->entries[i];
-		free(e->student);
-		free(e->path);
-		free(e->name);
-		free(e->email);
-		free(e->commit);
-	}
+	for (size_t i = 0; i < r->n; i++)
+		entry_release(&r->entries[i]);
 	free(r->entries);
 	*r = (struct roster)ROSTER_INIT;
 }
@@ -143,4 +147,27 @@ int roster_load(struct roster *out, const char *path, struct diag_list *diags)
 	if (stat(path, &st) < 0)
 		return diag_file(diags, path, "cannot open the roster: %s", strerror(errno));
 	return S_ISDIR(st.st_mode) ? from_dir(out, path, diags) : from_csv(out, path, diags);
+}
+
+unsigned roster_shard_of(const char *student, unsigned count)
+{
+	char hex[BOOK_HASH_HEX];
+	const char *parts[] = { student };
+	book_hash_strings(parts, 1, hex);
+	char first[17];
+	memcpy(first, hex, 16);
+	first[16] = '\0';
+	return (unsigned)(strtoull(first, NULL, 16) % count) + 1;
+}
+
+void roster_keep_shard(struct roster *r, unsigned index, unsigned count)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (roster_shard_of(r->entries[i].student, count) == index)
+			r->entries[kept++] = r->entries[i];
+		else
+			entry_release(&r->entries[i]);
+	}
+	r->n = kept;
 }

@@ -44,4 +44,11 @@ struct roster {
 int roster_load(struct roster *out, const char *path, struct diag_list *diags);
 void roster_release(struct roster *r);
 
+/* The shard (1..count) a student belongs to: a stable hash of the id
+ * (SHA-256), so the same student lands in the same shard on every
+ * machine and in every run, whatever the roster's order. */
+unsigned roster_shard_of(const char *student, unsigned count);
+/* Keeps only the students of shard index (1..count), in roster order. */
+void roster_keep_shard(struct roster *r, unsigned index, unsigned count);
+
 #endif

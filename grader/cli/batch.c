@@ -176,6 +176,7 @@ struct batch_args {
 	const char *rubric_path;
 	const char *gradebook;
 	unsigned jobs;
+	unsigned shard, shards;   /* --shard I/N (1 <= I <= N); 0/0: everyone */
 	bool force, quiet;
 	double grace;
 };
@@ -280,6 +281,8 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 		status = EXIT_SUBMISSION;
 		goto done;
 	}
+	if (a->shards)
+		roster_keep_shard(&roster, a->shard, a->shards);
 	if (book_hash_rubric(&r, rubric_path, rubric_hash, err, sizeof(err)) < 0 ||
 	    grader_id(&grader, err, sizeof(err)) < 0 || book_open(&book, a->gradebook, err, sizeof(err)) < 0) {
 		fprintf(stderr, "grade: %s\n", err);
@@ -362,6 +365,22 @@ static int parse_jobs(const char *text, unsigned *out)
 	return 0;
 }
 
+/* "I/N": shard I of N, 1 <= I <= N.  Returns 0 or -1. */
+static int parse_shard(const char *s, unsigned *index, unsigned *count)
+{
+	char *end;
+	unsigned long i = strtoul(s, &end, 10);
+	if (end == s || *end != '/')
+		return -1;
+	const char *n_text = end + 1;
+	unsigned long n = strtoul(n_text, &end, 10);
+	if (end == n_text || *end || n == 0 || n > 10000 || i == 0 || i > n)
+		return -1;
+	*index = (unsigned)i;
+	*count = (unsigned)n;
+	return 0;
+}
+
 int cmd_batch(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -371,6 +390,7 @@ int cmd_batch(int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "grace", required_argument, NULL, 'G' },
+		{ "shard", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -390,6 +410,10 @@ int cmd_batch(int argc, char **argv)
 			if (parse_duration(optarg, &a.grace) < 0 || a.grace > 3600)
 				return cli_usage_error("--grace takes a duration (5s, 500ms) up to an hour, not '%s'",
 						       optarg);
+			break;
+		case 'S':
+			if (parse_shard(optarg, &a.shard, &a.shards) < 0)
+				return cli_usage_error("--shard takes I/N with 1 <= I <= N <= 10000, not '%s'", optarg);
 			break;
 		case 'h': cli_print_help(stdout); return EXIT_GRADED;
 		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;

@@ -24,11 +24,16 @@ static const struct command commands[] = {
 	  "default gradebook.sqlite), reusing unchanged results\n"
 	  "(--force: regrade all); -r, -j as above, --grace DURATION\n"
 	  "for running submissions on SIGINT/SIGTERM (exit 130),\n"
-	  "--quiet (no progress on stderr); docs/gradebook.md" },
+	  "--quiet (no progress on stderr), --shard I/N (only the\n"
+	  "students of shard I: a stable hash of their id; merge the\n"
+	  "shards' gradebooks with grade merge); docs/gradebook.md" },
 	{ "export", cmd_export, "export FORMAT [--gradebook FILE] [TARGET]",
 	  "write the gradebook's current results without grading:\n"
 	  "csv [FILE] (one row per student, RFC 4180), feedback DIR\n"
 	  "(each student's report in text, Markdown and JSON)" },
+	{ "merge", cmd_merge, "merge BOOK... -o FILE",
+	  "merge gradebooks (the shards of a class) into FILE, history\n"
+	  "kept; merging again, or overlapping books, changes nothing" },
 };
 
 static const char grade_usage[] =

@@ -102,3 +102,45 @@ Test(roster, problems_named_at_their_line, .init = make_dir, .fini = remove_dir)
 	bad("student,path\na,\n", "bad.csv:2:1: row 1 has no path");
 	bad("", "empty roster");
 }
+
+/* Shards: stable (a pure function of the id), 1..count, spread over all
+ * of them, and keeping one shard keeps exactly its students, in order. */
+Test(roster, shards_are_stable_and_partition_the_roster)
+{
+	unsigned seen[5] = { 0 };
+	for (int i = 0; i < 200; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "student%d", i);
+		unsigned s = roster_shard_of(id, 4);
+		cr_assert(s >= 1 && s <= 4, "%s in shard %u", id, s);
+		cr_assert_eq(roster_shard_of(id, 4), s);
+		seen[s]++;
+		cr_assert_eq(roster_shard_of(id, 1), 1);
+	}
+	for (unsigned s = 1; s <= 4; s++)
+		cr_expect_gt(seen[s], 20, "shard %u holds %u of 200", s, seen[s]);
+	/* Known values (SHA-256 of the length-prefixed id, its first 64 bits
+	 * mod N, plus one: docs/gradebook.md): shards must never move under a
+	 * course's feet between versions of grade. */
+	cr_expect_eq(roster_shard_of("alice", 7), 6);
+	cr_expect_eq(roster_shard_of("bob", 3), 2);
+	cr_expect_eq(roster_shard_of("student1", 10), 7);
+	size_t total = 0;
+	for (unsigned s = 1; s <= 4; s++) {
+		struct roster r = ROSTER_INIT;
+		for (int i = 0; i < 200; i++) {
+			struct roster_entry e = { .student = xasprintf("student%d", i), .path = xstrdup("p") };
+			xgrow((void **)&r.entries, &r.alloc, r.n + 1, sizeof(*r.entries));
+			r.entries[r.n++] = e;
+		}
+		roster_keep_shard(&r, s, 4);
+		cr_expect_eq(r.n, seen[s]);
+		for (size_t k = 0; k < r.n; k++)
+			cr_expect_eq(roster_shard_of(r.entries[k].student, 4), s);
+		for (size_t k = 1; k < r.n; k++)
+			cr_expect_lt(atoi(r.entries[k - 1].student + 7), atoi(r.entries[k].student + 7), "order kept");
+		total += r.n;
+		roster_release(&r);
+	}
+	cr_expect_eq(total, 200);
+}
