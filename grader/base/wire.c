@@ -129,6 +129,7 @@ int wire_request_parse(const char *text, size_t len, struct wire_request *out)
 	out->exercises = json_object_get(out->root, WIRE_KEY_SWITCH);
 	if (out->exercises)
 		return 1;
+	out->check = json_string_value(json_object_get(out->root, WIRE_KEY_CHECK));
 	out->kind = json_string_value(json_object_get(out->root, WIRE_KEY_KIND));
 	out->spec = json_object_get(out->root, WIRE_KEY_SPEC);
 	return 0;

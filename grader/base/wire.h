@@ -143,6 +143,7 @@ enum {
 #define WIRE_KEY_TIMEOUT "timeout"              /* WIRE_TIMEOUT_WALL or _CPU */
 #define WIRE_KEY_SUPERVISOR_ERROR "supervisor_error"
 #define WIRE_KEY_SUBMISSION_ERROR "submission_error"
+#define WIRE_KEY_PHASE "phase"                  /* after a timeout: base/phase.h, {check, callable, in} */
 #define WIRE_CHANNEL_OK "ok"
 #define WIRE_CHANNEL_TAMPERED "tampered"
 #define WIRE_CHANNEL_MISSING "missing"
@@ -219,7 +220,8 @@ int wire_result_parse(const unsigned char *buf, size_t len, const unsigned char 
 struct wire_request {
 	json_t *root;             /* new reference to the whole request, or NULL when malformed */
 	const json_t *exercises;  /* a switch: its list (borrowed from root), else NULL */
-	const char *kind;         /* a check: its kind and spec (borrowed), NULL when missing */
+	const char *check;        /* a check: its id, kind and spec (borrowed), NULL when missing */
+	const char *kind;
 	const json_t *spec;
 };
 /* Parses a request.  Returns 1 for a switch, 0 for a check (kind and spec

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include "base/util.h"
+#include "base/wire.h"
+#include "control/hang.h"
 #include "kinds/verdict.h"
 
 #define MAX_RESTARTS 3
@@ -27,6 +29,7 @@ struct exercise_run {
 	bool broken;            /* the supervisor could not be (re)started */
 	bool grader_broke;      /* ... because of the grader, not of crashes in student code */
 	bool trace;             /* GRADE_TRACE: print each raw result on stderr */
+	struct hang_list hangs; /* callables that did not return: not called again */
 	char broken_why[256];
 };
 
@@ -88,6 +91,11 @@ static int decide_in_child(struct exercise_run *run, const struct check *c, stru
 		}
 		verdict_decide(c, result, cr);
 		cr->shared = json_is_true(json_object_get(result, "shared"));
+		if (cr->status == STATUS_TIMEOUT) {
+			bool cpu = !strcmp(str_or(json_string_value(json_object_get(result, WIRE_KEY_TIMEOUT)), ""),
+					   WIRE_TIMEOUT_CPU);
+			hang_note(&run->hangs, c, result, cpu ? c->limits.cpu_seconds : c->limits.wall_seconds, cr);
+		}
 		json_decref(result);
 		return 0;
 	}
@@ -123,6 +131,46 @@ static const char *first_not_passed(struct exercise_run *run, char *const *ids, 
 	return NULL;
 }
 
+/* Decides check 'c' without running it when something else settles it:
+ * a dependency or precondition that did not pass, a Python it is not for,
+ * a callable of it that did not return, a broken exercise.  Returns
+ * whether it did. */
+static bool settled_without_running(struct exercise_run *run, const struct check *c, struct check_result *cr)
+{
+	const char *dep = first_not_passed(run, c->depends_on, c->n_depends);
+	const char *req = dep ? NULL : first_not_passed(run, c->requires, c->n_requires);
+	/* After the dependencies ran: one of them may be what hung.  A hang
+	 * says more than "it depends on a check that timed out". */
+	const struct hang *hung = hang_blocking(&run->hangs, c);
+	if (dep && !hung) {
+		verdict_set(cr, STATUS_SKIPPED, "skipped: it depends on '%s', which did not pass", dep);
+		return true;
+	}
+	if (req) {
+		/* A precondition, not a mistake: the check counts for nothing. */
+		verdict_set(cr, STATUS_SKIPPED, "not graded: it requires '%s', which did not pass", req);
+		cr->max_score = 0;
+		return true;
+	}
+	if (c->python_text && !version_cond_holds(&c->python, run->w->major ? run->w->major : 3, run->w->minor)) {
+		verdict_set(cr, STATUS_SKIPPED, "not applicable on Python %d.%d (this check is for Python %s)",
+			    run->w->major, run->w->minor, c->python_text);
+		cr->max_score = 0;
+		return true;
+	}
+	if (hung) {
+		/* It would wait for the same callable again. */
+		hang_verdict(hung, cr);
+		return true;
+	}
+	if (run->broken) {
+		verdict_set(cr, STATUS_CRASH, "not run: %s", run->broken_why);
+		cr->harness_error = run->grader_broke;
+		return true;
+	}
+	return false;
+}
+
 static void run_one(struct exercise_run *run, size_t i)
 {
 	const struct check *c = &run->ex->checks[i];
@@ -130,37 +178,15 @@ static void run_one(struct exercise_run *run, size_t i)
 	if (run->state[i] == 2)
 		return;
 	run->state[i] = 1;
-
-	const char *blocker;
-	if ((blocker = first_not_passed(run, c->depends_on, c->n_depends))) {
-		verdict_set(cr, STATUS_SKIPPED, "skipped: it depends on '%s', which did not pass", blocker);
+	if (settled_without_running(run, c, cr)) {
 		run->state[i] = 2;
 		return;
 	}
-	if ((blocker = first_not_passed(run, c->requires, c->n_requires))) {
-		/* A precondition, not a mistake: the check counts for nothing. */
-		verdict_set(cr, STATUS_SKIPPED, "not graded: it requires '%s', which did not pass", blocker);
-		cr->max_score = 0;
-		run->state[i] = 2;
-		return;
-	}
-	if (c->python_text && !version_cond_holds(&c->python, run->w->major ? run->w->major : 3, run->w->minor)) {
-		verdict_set(cr, STATUS_SKIPPED, "not applicable on Python %d.%d (this check is for Python %s)",
-			    run->w->major, run->w->minor, c->python_text);
-		cr->max_score = 0;
-		run->state[i] = 2;
-		return;
-	}
-	if (run->broken) {
-		verdict_set(cr, STATUS_CRASH, "not run: %s", run->broken_why);
-		cr->harness_error = run->grader_broke;
-		run->state[i] = 2;
-		return;
-	}
-
-	if (decide_in_child(run, c, cr, false) == 0 && cr->shared && cr->status != STATUS_PASS) {
+	if (decide_in_child(run, c, cr, false) == 0 && cr->shared && cr->status != STATUS_PASS &&
+	    cr->status != STATUS_TIMEOUT) {
 		/* What an earlier exercise left in the child may be the cause:
-		 * the answer of a child of this exercise alone stands. */
+		 * the answer of a child of this exercise alone stands.  Not for a
+		 * timeout: a child that ran to its limit costs it once. */
 		check_result_reset(cr);
 		decide_in_child(run, c, cr, true);
 	}
@@ -217,6 +243,7 @@ static void grade_exercise(struct worker *w, const struct exercise *ex, const ch
 		run_one(&run, i);
 	worker_end(w);
 	free(run.state);
+	hang_list_release(&run.hangs);
 
 	exercise_score(ex, res);
 }

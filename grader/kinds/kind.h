@@ -83,9 +83,17 @@ struct kind_def {
 	 * empty object when the child sent none), 'result' the whole
 	 * supervisor result (output, times...). */
 	void (*decide)(const struct check *c, const json_t *result, const json_t *kobs, struct check_result *out);
+	/* Whether the check calls the student's 'callable' ("module.name");
+	 * NULL: it calls its 'function', if it has one.  A callable that did
+	 * not return is not called again (control/grade.c). */
+	bool (*calls)(const json_t *spec, const char *callable);
 };
 
 /* The kind's definition; never NULL for kind < CHECK_KIND_COUNT. */
 const struct kind_def *kind_def(enum check_kind kind);
+
+/* Whether check 'c' would call the student's 'callable' (the kind's
+ * 'calls'). */
+bool kind_calls(const struct check *c, const char *callable);
 
 #endif

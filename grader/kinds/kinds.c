@@ -1,5 +1,7 @@
 #include "kinds/kind.h"
 
+#include <string.h>
+
 extern const struct kind_def kind_import;
 extern const struct kind_def kind_call;
 extern const struct kind_def kind_refcount;
@@ -25,4 +27,13 @@ static const struct kind_def *const kinds[CHECK_KIND_COUNT] = {
 const struct kind_def *kind_def(enum check_kind kind)
 {
 	return kinds[kind];
+}
+
+bool kind_calls(const struct check *c, const char *callable)
+{
+	const struct kind_def *k = kind_def(c->kind);
+	if (k->calls)
+		return k->calls(c->spec, callable);
+	const char *fn = json_string_value(json_object_get(c->spec, "function"));
+	return fn && callable && !strcmp(fn, callable);
 }

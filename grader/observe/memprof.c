@@ -9,6 +9,7 @@
  * through C or through the _tracemalloc functions captured in the zygote
  * (memfix.h), never through what student code can rebind.
  */
+#include "base/phase.h"
 #include "observe/observe.h"
 
 #include <math.h>
@@ -417,7 +418,10 @@ static void memprof_returned(struct memprof_run *m, json_t *obs)
 /* 4. The call, and what it left behind. */
 static void memprof_call(struct memprof_run *m, json_t *obs)
 {
+	/* A hang in there is the decorator's, whichever of its parts it is. */
+	phase_enter(PHASE_WRAPPER, NULL);
 	m->result = PyObject_Call(m->dec, m->args, m->kwargs); /* new */
+	phase_enter(PHASE_CALL, NULL);
 	/* Taken before anything else runs: calls need no exception pending. */
 	PyObject *et = NULL, *ev = NULL, *etb = NULL; /* new, from PyErr_Fetch */
 	if (!m->result) {

@@ -40,6 +40,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/phase.h"
 #include "py/module.h"
 
 struct harness_io {
@@ -49,6 +50,7 @@ struct harness_io {
 	int request_fd;
 	const char *module_dir;   /* the scratch copy of the submission, appended to sys.path */
 	json_t *sandbox;          /* the layers applied, sent with the child's first observation (borrowed), or NULL */
+	struct phase_page *phase; /* where the child says which student callable it is in (base/phase.h), or NULL */
 	const char *fatal;        /* set when the sandbox could not be entered: every check reports it and no
 				   * student code runs */
 };

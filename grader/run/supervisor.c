@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/phase.h"
 #include "run/harness.h"
 #include "base/wire.h"
 #include "py/pyhost.h"
@@ -33,6 +34,7 @@ static bool modules_compiled;             /* compiled for a child forked from us
 static struct scratch scratch = SCRATCH_INIT;   /* the submission, and the copy the checks see */
 static struct sandbox_layers layers;      /* what this supervisor can apply */
 static struct sandbox_policy policy;
+static struct phase_page *phase;          /* shared with every check child we fork (base/phase.h), or NULL */
 
 static void release_modules(void)
 {
@@ -180,7 +182,7 @@ _Noreturn static void child_main(int p_import, int p_call, int p_err, int p_res,
 	static char fatal[256];
 	struct harness_io io = { .stdout_call_fd = WIRE_FD_CALL_OUT, .stdout_import_fd = WIRE_FD_IMPORT_OUT,
 				 .result_fd = WIRE_FD_RESULT, .request_fd = WIRE_FD_REQUEST,
-				 .module_dir = policy.scratch_dir };
+				 .module_dir = policy.scratch_dir, .phase = phase };
 	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(p_import, 1) < 0 || dup2(p_err, 2) < 0)
 		_exit(3);
@@ -367,6 +369,7 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 		return supervisor_error("no randomness");
 	for (int i = SINK_CALL; i < N_SINKS; i++)
 		sink_reset(&child.sinks[i], i == SINK_RESULT ? WIRE_OBSERVATION_MAX : lim->output);
+	phase_page_clear(phase);
 	double cpu0 = child_cpu_seconds();
 	double start = now_seconds();
 	if (send_request(nonce, request, request_len) < 0) {
@@ -516,6 +519,14 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 		json_object_set_new(result, WIRE_KEY_TIMEOUT, json_string(WIRE_TIMEOUT_WALL));
 	else if (timed_out_cpu)
 		json_object_set_new(result, WIRE_KEY_TIMEOUT, json_string(WIRE_TIMEOUT_CPU));
+	/* The child is gone: the page says what it was inside when it was
+	 * stopped, so that the controller need not wait for the same callable
+	 * again. */
+	json_t *where = timed_out_wall || timed_out_cpu ? phase_page_json(phase) : NULL;
+	if (where)
+		json_object_set_new(result, WIRE_KEY_PHASE, where);
+	/* A timeout is never retried: a child that ran to its limit costs
+	 * that limit once. */
 	*retry = reused && !timed_out_wall && !timed_out_cpu;
 	return result;
 }
@@ -649,6 +660,7 @@ _Noreturn void supervisor_main(int fd, const json_t *job, const struct sandbox_l
 	if (json_is_integer(cpu))
 		stay_on_cpu((int)json_integer_value(cpu));
 	layers = *probed;
+	phase = phase_page_map();
 	policy = *supervisor_policy_template();
 	policy.read_paths = paths;
 	const char *open_error = NULL;
