@@ -350,6 +350,173 @@ struct limits_msg {
 	size_t memory, output;
 };
 
+/* One check being watched: its limits, its clocks, and how it ended. */
+struct watch {
+	const struct limits_msg *lim;
+	const unsigned char *nonce;
+	double cpu0, start, deadline;
+	double drain_deadline;     /* 0 until the child is being stopped */
+	bool exited;               /* the child is gone, or is being stopped */
+	bool done;                 /* a whole frame arrived */
+	bool forged;               /* bytes that are not the grader's frame */
+	enum { TIMED_OUT_NO, TIMED_OUT_WALL, TIMED_OUT_CPU } timed_out;
+	json_t *obs;               /* new: the frame's observation, or NULL */
+};
+
+/* Stops the child and gives its pipes a last moment to be drained: what
+ * it wrote before dying is still in them. */
+static void watch_stop_child(struct watch *w, double now)
+{
+	sandbox_kill_tree(child.pid, child.pidfd);
+	w->exited = true;
+	w->drain_deadline = now + 0.25;
+}
+
+/* The poll timeout in ms: the wall deadline, or sooner when the CPU limit
+ * could be reached (one thread cannot use CPU faster than the clock on the
+ * wall), or 50 ms without a pidfd to poll the child with waitid. */
+static int watch_timeout_ms(const struct watch *w)
+{
+	double now = now_seconds();
+	double until = w->exited ? w->drain_deadline : w->deadline;
+	if (!w->exited) {
+		double cpu_now = child_cpu_seconds();
+		double cpu_left = cpu_now < 0 ? w->lim->cpu : w->lim->cpu - (cpu_now - w->cpu0);
+		if (now + cpu_left < until)
+			until = now + (cpu_left > 0.01 ? cpu_left : 0.01);
+		if (child.pidfd < 0 && until - now > 0.05)
+			until = now + 0.05;
+	}
+	return until > now ? (int)((until - now) * 1000) + 1 : 0;
+}
+
+/* Waits once for output, a frame or the child's end.  Returns 1 when there
+ * is nothing left to wait for, 0 otherwise. */
+static int watch_poll(struct watch *w)
+{
+	struct pollfd pfds[N_SINKS + 1];
+	int map[N_SINKS + 1], np = 0;
+	for (int i = 0; i < N_SINKS; i++) {
+		if (child.sinks[i].fd >= 0) {
+			pfds[np] = (struct pollfd){ .fd = child.sinks[i].fd, .events = POLLIN };
+			map[np++] = i;
+		}
+	}
+	if (!w->exited && child.pidfd >= 0) {
+		pfds[np] = (struct pollfd){ .fd = child.pidfd, .events = POLLIN };
+		map[np++] = -1;
+	}
+	if (np == 0 && w->exited)
+		return 1;
+	int r = poll(pfds, (nfds_t)np, watch_timeout_ms(w));
+	if (r < 0 && errno != EINTR)
+		return 1;
+	for (int i = 0; r > 0 && i < np; i++) {
+		if (!pfds[i].revents)
+			continue;
+		if (map[i] < 0)
+			w->exited = true;
+		else
+			drain(&child.sinks[map[i]]);
+	}
+	if (!w->exited && child.pidfd < 0) {
+		siginfo_t si = { 0 };
+		if (waitid(P_PID, (id_t)child.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child.pid)
+			w->exited = true;
+	}
+	return 0;
+}
+
+/* After a poll: a frame, a death, a limit.  Returns 1 when the watch is
+ * over. */
+static int watch_judge(struct watch *w)
+{
+	if (!w->exited && !w->done) {
+		int fs = frame_state(&child.sinks[SINK_RESULT], w->nonce, &w->obs);
+		if (fs > 0) {
+			/* What the check printed is in the pipes already: it was
+			 * flushed before the frame was written. */
+			w->done = true;
+			for (int i = 0; i < SINK_RESULT; i++)
+				drain(&child.sinks[i]);
+			return 1;
+		}
+		if (fs < 0) {
+			w->forged = true;
+			watch_stop_child(w, now_seconds());
+		}
+	}
+	double now = now_seconds();
+	if (w->exited && w->drain_deadline == 0)
+		watch_stop_child(w, now); /* whatever the child left behind goes too */
+	if (!w->exited && now >= w->deadline) {
+		w->timed_out = TIMED_OUT_WALL;
+		watch_stop_child(w, now);
+	}
+	if (!w->exited && w->cpu0 >= 0 && child_cpu_seconds() - w->cpu0 >= w->lim->cpu) {
+		w->timed_out = TIMED_OUT_CPU;
+		watch_stop_child(w, now);
+	}
+	return w->exited && now >= w->drain_deadline;
+}
+
+/* New: the result message of a watched check, before the child's end is
+ * known. */
+static json_t *watch_result(const struct watch *w, double cpu_used, double elapsed)
+{
+	const char *channel = w->done ? WIRE_CHANNEL_OK : w->forged ? WIRE_CHANNEL_TAMPERED : WIRE_CHANNEL_MISSING;
+	json_t *result = json_pack("{s:s, s:f, s:f, s:s, s:o, s:o, s:o, s:I}", WIRE_KEY_OP, WIRE_OP_RESULT,
+				   WIRE_KEY_WALL, elapsed, WIRE_KEY_CPU, cpu_used, WIRE_KEY_CHANNEL, channel,
+				   WIRE_KEY_STDOUT_IMPORT, output_json(&child.sinks[SINK_IMPORT].buf),
+				   WIRE_KEY_STDOUT_CALL, output_json(&child.sinks[SINK_CALL].buf),
+				   WIRE_KEY_STDERR, output_json(&child.sinks[SINK_ERR].buf),
+				   WIRE_KEY_OUTPUT_DROPPED, (json_int_t)(child.sinks[SINK_IMPORT].buf.dropped +
+								  child.sinks[SINK_CALL].buf.dropped +
+								  child.sinks[SINK_ERR].buf.dropped));
+	if (w->obs)
+		json_object_set_new(result, WIRE_KEY_OBSERVATION, json_incref(w->obs));
+	return result;
+}
+
+/* Reaps a child that did not answer and adds to the result how it ended:
+ * its signal or exit status, a timeout, where it was inside the student's
+ * code when it timed out. */
+static void note_child_end(json_t *result, struct watch *w)
+{
+	int status = 0;
+	struct rusage ru;
+	child_stop(&status, &ru);
+	double cpu_total = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+			   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	json_object_set_new(result, WIRE_KEY_MAXRSS_KB, json_integer((json_int_t)ru.ru_maxrss));
+	if (w->cpu0 >= 0 && cpu_total >= w->cpu0)
+		json_object_set_new(result, WIRE_KEY_CPU, json_real(cpu_total - w->cpu0));
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		/* The kernel's RLIMIT_CPU backstop (SIGKILL at the hard limit, or
+		 * SIGXCPU outside a pid namespace). */
+		bool cpu_cap = sig == SIGXCPU || (sig == SIGKILL && cpu_total >= CHILD_CPU_CAP_MIN - 0.05);
+		if (w->timed_out == TIMED_OUT_NO && !w->forged)
+			json_object_set_new(result, WIRE_KEY_SIGNAL, json_integer(sig));
+		if (w->timed_out == TIMED_OUT_NO && cpu_cap)
+			w->timed_out = TIMED_OUT_CPU;
+	} else if (layers.on[SANDBOX_PID_NS] && WEXITSTATUS(status) == ABORT_EXIT_STATUS) {
+		json_object_set_new(result, WIRE_KEY_SIGNAL, json_integer(SIGABRT));
+	} else {
+		json_object_set_new(result, WIRE_KEY_EXIT, json_integer(WEXITSTATUS(status)));
+	}
+	if (w->timed_out == TIMED_OUT_NO)
+		return;
+	json_object_set_new(result, WIRE_KEY_TIMEOUT,
+			    json_string(w->timed_out == TIMED_OUT_WALL ? WIRE_TIMEOUT_WALL : WIRE_TIMEOUT_CPU));
+	/* The child is gone: the page says what it was inside when it was
+	 * stopped, so that the controller need not wait for the same callable
+	 * again. */
+	json_t *where = phase_page_json(phase);
+	if (where)
+		json_object_set_new(result, WIRE_KEY_PHASE, where);
+}
+
 /* Runs one check in the current child (starting one if needed).  Returns
  * the result message; *retry is set when the check should run again in a
  * fresh child (it ended abnormally in a child that had served others). */
@@ -370,8 +537,8 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 	for (int i = SINK_CALL; i < N_SINKS; i++)
 		sink_reset(&child.sinks[i], i == SINK_RESULT ? WIRE_OBSERVATION_MAX : lim->output);
 	phase_page_clear(phase);
-	double cpu0 = child_cpu_seconds();
-	double start = now_seconds();
+	struct watch w = { .lim = lim, .nonce = nonce, .cpu0 = child_cpu_seconds(), .start = now_seconds() };
+	w.deadline = w.start + lim->wall;
 	if (send_request(nonce, request, request_len) < 0) {
 		/* The child ended between checks (the student's code closed its
 		 * request descriptor, say): a fresh one gets the check. */
@@ -379,155 +546,27 @@ static json_t *attempt(const struct limits_msg *lim, const char *request, size_t
 		*retry = reused;
 		return reused ? NULL : supervisor_error("the check process did not take the request");
 	}
-
-	bool exited = false, timed_out_wall = false, timed_out_cpu = false, done = false, forged = false;
-	json_t *obs = NULL;
-	double deadline = start + lim->wall, drain_deadline = 0;
-	for (;;) {
-		struct pollfd pfds[N_SINKS + 1];
-		int map[N_SINKS + 1], np = 0;
-		for (int i = 0; i < N_SINKS; i++) {
-			if (child.sinks[i].fd >= 0) {
-				pfds[np] = (struct pollfd){ .fd = child.sinks[i].fd, .events = POLLIN };
-				map[np++] = i;
-			}
-		}
-		if (!exited && child.pidfd >= 0) {
-			pfds[np] = (struct pollfd){ .fd = child.pidfd, .events = POLLIN };
-			map[np++] = -1;
-		}
-		if (np == 0 && exited)
-			break;
-		double now = now_seconds();
-		double until = exited ? drain_deadline : deadline;
-		if (!exited) {
-			/* One thread cannot use CPU faster than the clock on the
-			 * wall: look again when the CPU limit could be reached. */
-			double cpu_now = child_cpu_seconds();
-			double cpu_left = cpu_now < 0 ? lim->cpu : lim->cpu - (cpu_now - cpu0);
-			if (now + cpu_left < until)
-				until = now + (cpu_left > 0.01 ? cpu_left : 0.01);
-			if (child.pidfd < 0 && until - now > 0.05)
-				until = now + 0.05; /* no pidfd: poll the child with waitid */
-		}
-		int ms = until > now ? (int)((until - now) * 1000) + 1 : 0;
-		int r = poll(pfds, (nfds_t)np, ms);
-		if (r < 0 && errno != EINTR)
-			break;
-		for (int i = 0; r > 0 && i < np; i++) {
-			if (!pfds[i].revents)
-				continue;
-			if (map[i] < 0)
-				exited = true;
-			else
-				drain(&child.sinks[map[i]]);
-		}
-		if (!exited && child.pidfd < 0) {
-			siginfo_t si = { 0 };
-			if (waitid(P_PID, (id_t)child.pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == child.pid)
-				exited = true;
-		}
-		if (!exited && !done) {
-			int fs = frame_state(&child.sinks[SINK_RESULT], nonce, &obs);
-			if (fs != 0) {
-				done = fs > 0;
-				forged = fs < 0;
-				if (done) {
-					/* What the check printed is in the pipes already: it was
-					 * flushed before the frame was written. */
-					for (int i = 0; i < SINK_RESULT; i++)
-						drain(&child.sinks[i]);
-					break;
-				}
-				exited = true;
-				sandbox_kill_tree(child.pid, child.pidfd);
-				drain_deadline = now_seconds() + 0.25;
-			}
-		}
-		now = now_seconds();
-		if (exited && drain_deadline == 0) {
-			/* Whatever the child left behind goes too; what they wrote
-			 * before dying is still in the pipes. */
-			sandbox_kill_tree(child.pid, child.pidfd);
-			drain_deadline = now + 0.25;
-		}
-		if (!exited && now >= deadline) {
-			timed_out_wall = true;
-			sandbox_kill_tree(child.pid, child.pidfd);
-			exited = true;
-			drain_deadline = now + 0.25;
-		}
-		if (!exited && cpu0 >= 0 && child_cpu_seconds() - cpu0 >= lim->cpu) {
-			timed_out_cpu = true;
-			sandbox_kill_tree(child.pid, child.pidfd);
-			exited = true;
-			drain_deadline = now + 0.25;
-		}
-		if (exited && now >= drain_deadline)
-			break;
-	}
+	while (!watch_poll(&w) && !watch_judge(&w))
+		;
 	double cpu_now = child_cpu_seconds();
-	double cpu_used = cpu_now >= 0 && cpu0 >= 0 ? cpu_now - cpu0 : 0;
-	double elapsed = now_seconds() - start;
+	double cpu_used = cpu_now >= 0 && w.cpu0 >= 0 ? cpu_now - w.cpu0 : 0;
+	double elapsed = now_seconds() - w.start;
 	explicit_bzero(nonce, sizeof(nonce));
-	if (!done && !forged) {
-		/* The frame may have arrived with the child's last breath. */
-		drain(&child.sinks[SINK_RESULT]);
-	}
+	if (!w.done && !w.forged)
+		drain(&child.sinks[SINK_RESULT]); /* the frame may have come with the child's last breath */
 
-	const char *channel = done ? WIRE_CHANNEL_OK : forged ? WIRE_CHANNEL_TAMPERED : WIRE_CHANNEL_MISSING;
-	json_t *result = json_pack("{s:s, s:f, s:f, s:s, s:o, s:o, s:o, s:I}", WIRE_KEY_OP, WIRE_OP_RESULT,
-				   WIRE_KEY_WALL, elapsed, WIRE_KEY_CPU, cpu_used, WIRE_KEY_CHANNEL, channel,
-				   WIRE_KEY_STDOUT_IMPORT, output_json(&child.sinks[SINK_IMPORT].buf),
-				   WIRE_KEY_STDOUT_CALL, output_json(&child.sinks[SINK_CALL].buf),
-				   WIRE_KEY_STDERR, output_json(&child.sinks[SINK_ERR].buf),
-				   WIRE_KEY_OUTPUT_DROPPED, (json_int_t)(child.sinks[SINK_IMPORT].buf.dropped +
-								  child.sinks[SINK_CALL].buf.dropped +
-								  child.sinks[SINK_ERR].buf.dropped));
-	if (obs)
-		json_object_set_new(result, WIRE_KEY_OBSERVATION, obs);
+	json_t *result = watch_result(&w, cpu_used, elapsed);
+	json_decref(w.obs);
 	if (shared)
 		json_object_set_new(result, WIRE_KEY_SHARED, json_true());
-	if (done) {
+	if (w.done) {
 		child.checks++;
 		return result;
 	}
-
-	int status = 0;
-	struct rusage ru;
-	child_stop(&status, &ru);
-	double cpu_total = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-			   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	json_object_set_new(result, WIRE_KEY_MAXRSS_KB, json_integer((json_int_t)ru.ru_maxrss));
-	if (cpu0 >= 0 && cpu_total >= cpu0)
-		json_object_set_new(result, WIRE_KEY_CPU, json_real(cpu_total - cpu0));
-	if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-		/* The kernel's RLIMIT_CPU backstop (SIGKILL at the hard limit, or
-		 * SIGXCPU outside a pid namespace). */
-		bool cpu_cap = sig == SIGXCPU || (sig == SIGKILL && cpu_total >= CHILD_CPU_CAP_MIN - 0.05);
-		if (!timed_out_wall && !timed_out_cpu && !forged)
-			json_object_set_new(result, WIRE_KEY_SIGNAL, json_integer(sig));
-		if (!timed_out_wall && cpu_cap)
-			timed_out_cpu = true;
-	} else if (layers.on[SANDBOX_PID_NS] && WEXITSTATUS(status) == ABORT_EXIT_STATUS) {
-		json_object_set_new(result, WIRE_KEY_SIGNAL, json_integer(SIGABRT));
-	} else {
-		json_object_set_new(result, WIRE_KEY_EXIT, json_integer(WEXITSTATUS(status)));
-	}
-	if (timed_out_wall)
-		json_object_set_new(result, WIRE_KEY_TIMEOUT, json_string(WIRE_TIMEOUT_WALL));
-	else if (timed_out_cpu)
-		json_object_set_new(result, WIRE_KEY_TIMEOUT, json_string(WIRE_TIMEOUT_CPU));
-	/* The child is gone: the page says what it was inside when it was
-	 * stopped, so that the controller need not wait for the same callable
-	 * again. */
-	json_t *where = timed_out_wall || timed_out_cpu ? phase_page_json(phase) : NULL;
-	if (where)
-		json_object_set_new(result, WIRE_KEY_PHASE, where);
+	note_child_end(result, &w);
 	/* A timeout is never retried: a child that ran to its limit costs
 	 * that limit once. */
-	*retry = reused && !timed_out_wall && !timed_out_cpu;
+	*retry = reused && w.timed_out == TIMED_OUT_NO;
 	return result;
 }
 
