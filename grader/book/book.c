@@ -95,7 +95,7 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_FIND] = "SELECT id FROM submissions WHERE key = ?1 AND status = 'graded' ORDER BY id DESC LIMIT 1",
+	[ST_FIND] = "SELECT id FROM submissions WHERE key = ?1 AND student = ?2 AND status = 'graded' ORDER BY id DESC LIMIT 1",
 	[ST_REUSE] = "INSERT INTO run_items (run_id, student, submission_id, reused) VALUES (?1, ?2, ?3, ?4)",
 	[ST_SUBMISSION] =
 		"INSERT INTO submissions (run_id, student, path, status, key, content_hash, rubric_hash, grader,"
@@ -330,13 +330,14 @@ fail:
 	return -1;
 }
 
-int book_find(struct book *b, const char *key, int64_t *id, char *err, size_t errlen)
+int book_find(struct book *b, const char *key, const char *student, int64_t *id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = stmt(b, ST_FIND, err, errlen);
 	*id = 0;
 	if (!st)
 		return -1;
 	bind_text(st, 1, key);
+	bind_text(st, 2, student);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);

@@ -78,8 +78,11 @@ struct book_submission {
 int book_record(struct book *b, int64_t run, const struct book_submission *s, const char **status_out,
 		char *err, size_t errlen);
 
-/* The latest "graded" submission row with this key (*id 0: none). */
-int book_find(struct book *b, const char *key, int64_t *id, char *err, size_t errlen);
+/* The latest "graded" submission row of this student with this key (*id
+ * 0: none).  Only the student's own result is reused: two students who
+ * hand in the same bytes each get a row of their own, with their own path
+ * and commit, and a merge or an export never shows one under the other. */
+int book_find(struct book *b, const char *key, const char *student, int64_t *id, char *err, size_t errlen);
 
 /* Records that 'student' is, in run 'run', the earlier result 'id'. */
 int book_reuse(struct book *b, int64_t run, const char *student, int64_t id, char *err, size_t errlen);

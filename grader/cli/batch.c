@@ -214,7 +214,7 @@ static int plan(struct batch_job *job, const struct batch_args *a, const char *r
 			book_hash_strings(xparts, ARRAY_SIZE(xparts), m->exercise_keys[x]);
 		}
 		int64_t id = 0;
-		if (!a->force && book_find(job->book, m->key, &id, err, errlen) < 0)
+		if (!a->force && book_find(job->book, m->key, e->student, &id, err, errlen) < 0)
 			goto done;
 		if (id) {
 			if (book_reuse(job->book, job->run, e->student, id, err, errlen) < 0)

@@ -163,6 +163,11 @@ Test(merge, the_order_of_inputs_and_merging_again_change_nothing, .init = shard_
 	cr_expect_str_eq(d1, again, "merging again changed the book");
 	char *n = query("m1.sqlite", "SELECT count(*), count(DISTINCT student) FROM latest");
 	cr_expect_str_eq(n, "9|9\n");
+	/* Students with identical files keep their own rows: each row's path
+	 * is the student's own folder. */
+	char *own = query("m1.sqlite", "SELECT sum(path NOT LIKE '%/' || student) FROM latest");
+	cr_expect_str_eq(own, "0\n", "a row shows another student's submission");
+	free(own);
 	cr_expect(strstr(d1, "CREATE VIEW latest"), "the merged book has the schema");
 	free(n);
 	free(again);

@@ -111,12 +111,15 @@ Test(book, record_find_reuse, .init = make_dir, .fini = remove_dir)
 	struct book_submission s = { .who = &who, .status = "graded", .key = "K", .content_hash = "C", .report = report,
 				     .exercise_keys = ekeys, .n_exercise_keys = 1 };
 	const char *status = NULL;
-	cr_assert_eq(book_find(b, "K", &id, err, sizeof(err)), 0);
+	cr_assert_eq(book_find(b, "K", "s1", &id, err, sizeof(err)), 0);
 	cr_assert_eq(id, 0, "nothing graded yet");
 	cr_assert_eq(book_record(b, run, &s, &status, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(status, "graded");
-	cr_assert_eq(book_find(b, "K", &id, err, sizeof(err)), 0);
+	cr_assert_eq(book_find(b, "K", "s1", &id, err, sizeof(err)), 0);
 	cr_assert_gt(id, 0);
+	int64_t other = -1;
+	cr_assert_eq(book_find(b, "K", "s2", &other, err, sizeof(err)), 0);
+	cr_assert_eq(other, 0, "the same bytes from another student are not their result");
 	assert_one(b, "SELECT score || '/' || max_score || ' ' || rubric_hash || grader || python || ' ' || commit_id"
 		      " FROM submissions", "3.0/5.0 RGP abc123");
 	assert_one(b, "SELECT group_concat(check_id || ':' || status || ':' || score, ' ') FROM checks", "a:pass:3.0 b:fail:0.0");
@@ -145,7 +148,7 @@ Test(book, a_grader_failure_is_never_reused, .init = make_dir, .fini = remove_di
 	const char *status = NULL;
 	cr_assert_eq(book_record(b, run, &s, &status, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(status, "error");
-	cr_assert_eq(book_find(b, "K", &id, err, sizeof(err)), 0);
+	cr_assert_eq(book_find(b, "K", "s1", &id, err, sizeof(err)), 0);
 	cr_assert_eq(id, 0);
 	book_close(b);
 }
