@@ -64,6 +64,7 @@ struct batch_job {
 	char write_err[512];
 	struct progress progress;      /* the parent's */
 	const char **todo_names;       /* the students of todo[] (borrowed strings) */
+	double time_budget;            /* --time-budget */
 };
 
 static int lane_start(void *ctx, char *err, size_t errlen)
@@ -85,7 +86,7 @@ static void grade_one(void *ctx, size_t index, struct batch_output *out)
 	const struct roster_entry *e = &job->roster->entries[job->todo[index]];
 	struct grade_result g;
 	char err[512] = "";
-	if (grade_submission(&job->worker, job->rubric, e->path, &g, err, sizeof(err)) < 0) {
+	if (grade_submission(&job->worker, job->rubric, e->path, job->time_budget, &g, err, sizeof(err)) < 0) {
 		out->error = xstrdup(err);
 		out->unreadable = true;
 	} else {
@@ -179,6 +180,7 @@ struct batch_args {
 	unsigned shard, shards;   /* --shard I/N (1 <= I <= N); 0/0: everyone */
 	bool force, quiet;
 	double grace;
+	double time_budget;       /* a submission's, in seconds (0: none) */
 };
 
 /* Hashes every member's submission and finds the results to reuse;
@@ -189,6 +191,9 @@ static int plan(struct batch_job *job, const struct batch_args *a, const char *r
 	const struct rubric *r = job->rubric;
 	size_t n = job->roster->n;
 	char (*ex_hash)[BOOK_HASH_HEX] = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(*ex_hash));
+	/* A budget can decide checks: a result holds for the budget it had. */
+	char budget[64];
+	snprintf(budget, sizeof(budget), "time_budget %g", a->time_budget);
 	int rc = -1;
 	for (size_t e = 0; e < r->n_exercises; e++)
 		if (book_hash_exercise(&r->exercises[e], ex_hash[e], err, errlen) < 0)
@@ -205,11 +210,11 @@ static int plan(struct batch_job *job, const struct batch_args *a, const char *r
 			m->unreadable = xstrdup(why);
 			continue;
 		}
-		const char *parts[] = { m->content, rubric_hash, grader, python };
+		const char *parts[] = { m->content, rubric_hash, grader, python, budget };
 		book_hash_strings(parts, ARRAY_SIZE(parts), m->key);
 		m->exercise_keys = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(char *));
 		for (size_t x = 0; x < r->n_exercises; x++) {
-			const char *xparts[] = { m->content, ex_hash[x], grader, python };
+			const char *xparts[] = { m->content, ex_hash[x], grader, python, budget };
 			m->exercise_keys[x] = xmalloc(BOOK_HASH_HEX);
 			book_hash_strings(xparts, ARRAY_SIZE(xparts), m->exercise_keys[x]);
 		}
@@ -243,6 +248,60 @@ done:
 	return rc;
 }
 
+/* An interrupt from here on stops the run cleanly (no SA_RESTART: the
+ * batch's poll returns and sees the flag). */
+static void catch_interrupts(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = { .sa_handler = on_interrupt };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Grades the planned submissions in parallel, with progress on stderr.
+ * Returns batch_run()'s answer (BATCH_STOPPED when interrupted). */
+static int grade_todo(struct batch_job *job, const struct batch_args *a, char *err, size_t errlen)
+{
+	static struct batch_ops ops = {
+		.lane_start = lane_start, .grade = grade_one, .lane_stop = lane_stop, .emit = record_one,
+		.stop = &interrupted, .any_order = true, .started = started_one, .tick = tick,
+	};
+	job->todo_names = xcalloc(job->n_todo ? job->n_todo : 1, sizeof(*job->todo_names));
+	for (size_t i = 0; i < job->n_todo; i++)
+		job->todo_names[i] = job->roster->entries[job->todo[i]].student;
+	progress_init(&job->progress, stderr, a->quiet, job->n_todo, job->reused, job->todo_names);
+	ops.grace = a->grace;
+	unsigned jobs = a->jobs ? a->jobs : batch_default_jobs();
+	int brc = interrupted ? BATCH_STOPPED : batch_run(job->n_todo, jobs, &ops, job, err, errlen);
+	progress_end(&job->progress);
+	return brc;
+}
+
+/* Closes the run in the gradebook and says how it went; the exit status. */
+static int end_run(struct batch_job *job, const struct batch_args *a, int brc, char err[static 512])
+{
+	if (brc < 0) {
+		fprintf(stderr, "grade: %s\n", job->write_failed ? job->write_err : err);
+		return EXIT_INTERNAL;
+	}
+	size_t n = job->roster->n;
+	size_t done_count = job->reused + job->graded + job->errors + job->missing;
+	if (book_run_end(job->book, job->run, brc == BATCH_STOPPED ? "interrupted" : "finished",
+			 job->graded + job->errors, job->reused, err, 512) < 0) {
+		fprintf(stderr, "grade: %s\n", err);
+		return EXIT_INTERNAL;
+	}
+	if (brc == BATCH_STOPPED) {
+		fprintf(stderr, "grade: interrupted: %zu of %zu graded; rerun the same command to continue\n", done_count,
+			n);
+		return EXIT_INTERRUPTED;
+	}
+	printf("%zu students: %zu graded, %zu reused (unchanged), %zu missing, %zu errors; gradebook %s\n", n,
+	       job->graded, job->reused, job->missing, job->errors, a->gradebook);
+	return job->errors ? EXIT_INTERNAL : job->missing ? EXIT_SUBMISSION : EXIT_GRADED;
+}
+
 static int run_batch(const struct batch_args *a, int argc, char **argv)
 {
 	int status = EXIT_INTERNAL;
@@ -254,19 +313,13 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 	struct book *book = NULL;
 	char err[512] = "", rubric_hash[BOOK_HASH_HEX];
 	struct batch_job job = { .rubric = &r, .roster = &roster, .layers = &layers,
-				 .worker = WORKER_INIT(&layers) };
+				 .worker = WORKER_INIT(&layers), .time_budget = a->time_budget };
 	const char *rubric_path = a->rubric_path;
 	const char *v = Py_GetVersion();
 	char python[128];
 	snprintf(python, sizeof(python), "%s", v);
 
-	signal(SIGPIPE, SIG_IGN);
-	/* An interrupt from here on stops the run cleanly (no SA_RESTART:
-	 * the batch's poll returns and sees the flag). */
-	struct sigaction sa = { .sa_handler = on_interrupt };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	catch_interrupts();
 	if (!rubric_path && !(rubric_path = default_path = cli_default_rubrics())) {
 		fprintf(stderr, "grade: cannot find the course rubrics; pass --rubric\n");
 		goto done;
@@ -304,37 +357,7 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 		goto done;
 	}
 
-	static struct batch_ops ops = {
-		.lane_start = lane_start, .grade = grade_one, .lane_stop = lane_stop, .emit = record_one,
-		.stop = &interrupted, .any_order = true, .started = started_one, .tick = tick,
-	};
-	job.todo_names = xcalloc(job.n_todo ? job.n_todo : 1, sizeof(*job.todo_names));
-	for (size_t i = 0; i < job.n_todo; i++)
-		job.todo_names[i] = roster.entries[job.todo[i]].student;
-	progress_init(&job.progress, stderr, a->quiet, job.n_todo, job.reused, job.todo_names);
-	ops.grace = a->grace;
-	unsigned jobs = a->jobs ? a->jobs : batch_default_jobs();
-	int brc = interrupted ? BATCH_STOPPED : batch_run(job.n_todo, jobs, &ops, &job, err, sizeof(err));
-	progress_end(&job.progress);
-	if (brc < 0) {
-		fprintf(stderr, "grade: %s\n", job.write_failed ? job.write_err : err);
-		goto done;
-	}
-	size_t done_count = job.reused + job.graded + job.errors + job.missing;
-	if (book_run_end(book, job.run, brc == BATCH_STOPPED ? "interrupted" : "finished", job.graded + job.errors,
-			 job.reused, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grade: %s\n", err);
-		goto done;
-	}
-	if (brc == BATCH_STOPPED) {
-		fprintf(stderr, "grade: interrupted: %zu of %zu graded; rerun the same command to continue\n", done_count,
-			roster.n);
-		status = EXIT_INTERRUPTED;
-		goto done;
-	}
-	printf("%zu students: %zu graded, %zu reused (unchanged), %zu missing, %zu errors; gradebook %s\n", roster.n,
-	       job.graded, job.reused, job.missing, job.errors, a->gradebook);
-	status = job.errors ? EXIT_INTERNAL : job.missing ? EXIT_SUBMISSION : EXIT_GRADED;
+	status = end_run(&job, a, grade_todo(&job, a, err, sizeof(err)), err);
 done:
 	if (job.members)
 		for (size_t i = 0; i < roster.n; i++) {
@@ -391,10 +414,11 @@ int cmd_batch(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "grace", required_argument, NULL, 'G' },
 		{ "shard", required_argument, NULL, 'S' },
+		{ "time-budget", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct batch_args a = { .gradebook = "gradebook.sqlite", .grace = 5 };
+	struct batch_args a = { .gradebook = "gradebook.sqlite", .grace = 5, .time_budget = GRADE_DEFAULT_TIME_BUDGET };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "r:j:g:qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -414,6 +438,10 @@ int cmd_batch(int argc, char **argv)
 		case 'S':
 			if (parse_shard(optarg, &a.shard, &a.shards) < 0)
 				return cli_usage_error("--shard takes I/N with 1 <= I <= N <= 10000, not '%s'", optarg);
+			break;
+		case 'T':
+			if (cli_parse_time_budget(optarg, &a.time_budget) != 0)
+				return EXIT_USAGE;
 			break;
 		case 'h': cli_print_help(stdout); return EXIT_GRADED;
 		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;

@@ -53,6 +53,10 @@ bool cli_use_color(const char *when, FILE *out);
  * from.  Returns a new string or NULL. */
 char *cli_default_rubrics(void);
 
+/* --time-budget DURATION ("none" or "0": no submission budget) into
+ * *seconds.  Returns 0, or EXIT_USAGE after saying why. */
+int cli_parse_time_budget(const char *arg, double *seconds);
+
 /* `grade --help`. */
 void cli_print_help(FILE *out);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "rubric/rubric.h"
 #include "grade_config.h"
 
 int cli_usage_error(const char *fmt, ...)
@@ -62,3 +63,14 @@ bool cli_use_color(const char *when, FILE *out)
 	return !(no && *no) && isatty(fileno(out));
 }
 
+
+int cli_parse_time_budget(const char *arg, double *seconds)
+{
+	if (!strcmp(arg, "none")) {
+		*seconds = 0;
+		return 0;
+	}
+	if (parse_duration(arg, seconds) < 0 || *seconds < 0 || *seconds > 86400)
+		return cli_usage_error("--time-budget takes a duration (12s, 1500ms) up to a day, or none, not '%s'", arg);
+	return 0;
+}

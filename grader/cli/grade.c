@@ -58,6 +58,7 @@ struct grading {
 	double threshold;
 	size_t below, harness_errors;
 	const char *stop_token;    /* Actions: standard output is wrapped in ::stop-commands:: */
+	double time_budget;        /* a submission's, in seconds (0: none) */
 };
 
 /*
@@ -127,7 +128,7 @@ static void grade_one(void *ctx, size_t index, struct batch_output *out)
 	struct grading *gr = ctx;
 	struct grade_result g;
 	char err[512] = "";
-	if (grade_submission(&gr->worker, gr->rubric, gr->submissions[index], &g, err, sizeof(err)) < 0) {
+	if (grade_submission(&gr->worker, gr->rubric, gr->submissions[index], gr->time_budget, &g, err, sizeof(err)) < 0) {
 		/* One unreadable submission does not stop the others. */
 		out->error = xstrdup(err);
 		out->unreadable = true;
@@ -225,6 +226,7 @@ struct grade_args {
 	unsigned jobs;
 	bool no_ci_detect, strict;
 	const char *fail_under;
+	double time_budget;
 };
 
 /* --fail-under N (points, bonus included) or N% (of max_score). */
@@ -347,7 +349,7 @@ static int grade_all(struct grade_args *a, const struct threshold *th, const cha
 			.one_line = a->n_submissions > 1 },
 		.worker = WORKER_INIT(&layers), .all = a->output ? &all : NULL,
 		.has_threshold = th->set, .threshold_percent = th->percent, .threshold = th->value, .strict = a->strict,
-		.stop_token = a->output ? NULL : stop_token,
+		.stop_token = a->output ? NULL : stop_token, .time_budget = a->time_budget,
 	};
 
 	/* Channels to other processes send without SIGPIPE (proto.h); this
@@ -428,12 +430,13 @@ int cmd_grade(int argc, char **argv)
 		{ "fail-under", required_argument, NULL, 'F' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "no-ci-detect", no_argument, NULL, 'N' },
+		{ "time-budget", required_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *format = "text";
-	struct grade_args a = { .color = "auto", .n_targets = 1 };
+	struct grade_args a = { .color = "auto", .n_targets = 1, .time_budget = GRADE_DEFAULT_TIME_BUDGET };
 	struct threshold th = { 0 };
 	char token[64] = "";
 	int opt;
@@ -463,6 +466,10 @@ int cmd_grade(int argc, char **argv)
 			break;
 		case 'S': a.strict = true; break;
 		case 'N': a.no_ci_detect = true; break;
+		case 'T':
+			if (cli_parse_time_budget(optarg, &a.time_budget) != 0)
+				return EXIT_USAGE;
+			break;
 		case 'V': print_version(); return EXIT_GRADED;
 		case 'h': cli_print_help(stdout); return EXIT_GRADED;
 		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;

@@ -24,7 +24,8 @@ static const struct command commands[] = {
 	  "default gradebook.sqlite), reusing unchanged results\n"
 	  "(--force: regrade all); -r, -j as above, --grace DURATION\n"
 	  "for running submissions on SIGINT/SIGTERM (exit 130),\n"
-	  "--quiet (no progress on stderr), --shard I/N (only the\n"
+	  "--quiet (no progress on stderr), --time-budget as above,\n"
+	  "--shard I/N (only the\n"
 	  "students of shard I: a stable hash of their id; merge the\n"
 	  "shards' gradebooks with grade merge); docs/gradebook.md" },
 	{ "export", cmd_export, "export FORMAT [--gradebook FILE] [TARGET]",
@@ -54,6 +55,9 @@ static const char grade_usage[] =
 	"      --strict            exit 5 when the grader failed in any check (harness error)\n"
 	"      --no-ci-detect      ignore GITHUB_ACTIONS and GITLAB_CI (step summary,\n"
 	"                          annotations, classroom output, GitLab report files)\n"
+	"      --time-budget DURATION  the most time one submission may take (default\n"
+	"                          12s; 'none': no limit); when it is spent the checks\n"
+	"                          left are reported as timeout (budget)\n"
 	"  -j, --jobs N            grade N submissions at a time (default: one per CPU);\n"
 	"                          reports still come out in the order given\n"
 	"      --instructor        show hidden checks' details\n"

@@ -11,6 +11,7 @@
 
 #include "base/util.h"
 #include "base/wire.h"
+#include "control/budget.h"
 #include "control/hang.h"
 #include "kinds/verdict.h"
 
@@ -30,6 +31,8 @@ struct exercise_run {
 	bool grader_broke;      /* ... because of the grader, not of crashes in student code */
 	bool trace;             /* GRADE_TRACE: print each raw result on stderr */
 	struct hang_list hangs; /* callables that did not return: not called again */
+	struct budget budget;   /* the exercise's time */
+	struct budget *submission_budget; /* borrowed: the submission's, or NULL */
 	char broken_why[256];
 };
 
@@ -79,11 +82,12 @@ static void check_result_reset(struct check_result *cr)
 /* Runs check 'c' in the supervisor's check child and decides it into
  * 'cr'; -1 when the supervisor is gone (cr says so, and the checks that
  * remain get a fresh one). */
-static int decide_in_child(struct exercise_run *run, const struct check *c, struct check_result *cr, bool fresh)
+static int decide_in_child(struct exercise_run *run, const struct check *c, const struct limits *lim,
+			   const struct budget *cut, struct check_result *cr, bool fresh)
 {
 	json_t *result = NULL;
 	char err[256];
-	if (worker_check(run->w, run->ex, c, fresh, &result, err, sizeof(err)) == 0) {
+	if (worker_check(run->w, run->ex, c, lim, fresh, &result, err, sizeof(err)) == 0) {
 		if (run->trace) {
 			char *t = json_dumps(result, JSON_COMPACT);
 			fprintf(stderr, "trace: %s: %s\n", c->id, t ? t : "?");
@@ -92,9 +96,15 @@ static int decide_in_child(struct exercise_run *run, const struct check *c, stru
 		verdict_decide(c, result, cr);
 		cr->shared = json_is_true(json_object_get(result, "shared"));
 		if (cr->status == STATUS_TIMEOUT) {
+			/* The limit it ran to was what a budget left: the budget is
+			 * the cause. */
+			if (cut)
+				budget_verdict_cut(cut, lim, cr);
 			bool cpu = !strcmp(str_or(json_string_value(json_object_get(result, WIRE_KEY_TIMEOUT)), ""),
 					   WIRE_TIMEOUT_CPU);
-			hang_note(&run->hangs, c, result, cpu ? c->limits.cpu_seconds : c->limits.wall_seconds, cr);
+			hang_note(&run->hangs, c, result, cpu ? lim->cpu_seconds : lim->wall_seconds, cr);
+			/* A child that ran to its limit: what the budgets pay for. */
+			run->res->timeouts_waited++;
 		}
 		json_decref(result);
 		return 0;
@@ -182,14 +192,30 @@ static void run_one(struct exercise_run *run, size_t i)
 		run->state[i] = 2;
 		return;
 	}
-	if (decide_in_child(run, c, cr, false) == 0 && cr->shared && cr->status != STATUS_PASS &&
+	struct budget *budgets[] = { &run->budget, run->submission_budget };
+	double start = now_seconds();
+	const struct budget *spent = budget_first_spent(budgets, ARRAY_SIZE(budgets), start);
+	if (spent) {
+		budget_verdict_spent(spent, cr);
+		run->state[i] = 2;
+		return;
+	}
+	struct limits lim = c->limits;
+	const struct budget *cut = budget_cut(budgets, ARRAY_SIZE(budgets), &lim, start);
+	if (decide_in_child(run, c, &lim, cut, cr, false) == 0 && cr->shared && cr->status != STATUS_PASS &&
 	    cr->status != STATUS_TIMEOUT) {
 		/* What an earlier exercise left in the child may be the cause:
 		 * the answer of a child of this exercise alone stands.  Not for a
 		 * timeout: a child that ran to its limit costs it once. */
 		check_result_reset(cr);
-		decide_in_child(run, c, cr, true);
+		decide_in_child(run, c, &lim, cut, cr, true);
 	}
+	double took = now_seconds() - start;
+	char label[160];
+	snprintf(label, sizeof(label), "%s/%s", run->ex->id, c->id);
+	budget_charge(&run->budget, c->id, took);
+	if (run->submission_budget)
+		budget_charge(run->submission_budget, label, took);
 	run->state[i] = 2;
 }
 
@@ -226,7 +252,8 @@ static void exercise_score(const struct exercise *ex, struct exercise_result *re
 	res->bonus_max = bonus_max;
 }
 
-static void grade_exercise(struct worker *w, const struct exercise *ex, const char *dir, struct exercise_result *res)
+static void grade_exercise(struct worker *w, const struct exercise *ex, const char *dir, struct budget *submission_budget,
+			   struct exercise_result *res)
 {
 	res->exercise = ex;
 	res->n_checks = ex->n_checks;
@@ -235,7 +262,9 @@ static void grade_exercise(struct worker *w, const struct exercise *ex, const ch
 		res->checks[i].check = &ex->checks[i];
 		res->checks[i].max_score = ex->checks[i].points;
 	}
-	struct exercise_run run = { .w = w, .ex = ex, .res = res, .dir = dir, .trace = trace_results };
+	struct exercise_run run = { .w = w, .ex = ex, .res = res, .dir = dir, .trace = trace_results,
+				    .submission_budget = submission_budget };
+	budget_start(&run.budget, "exercise", ex->time_budget, now_seconds());
 	run.state = xcalloc(ex->n_checks, 1);
 	if (begin(&run) < 0)
 		res->error = xstrdup(run.broken_why);
@@ -248,8 +277,8 @@ static void grade_exercise(struct worker *w, const struct exercise *ex, const ch
 	exercise_score(ex, res);
 }
 
-int grade_submission(struct worker *w, const struct rubric *r, const char *dir, struct grade_result *out,
-		     char *err, size_t errlen)
+int grade_submission(struct worker *w, const struct rubric *r, const char *dir, double time_budget,
+		     struct grade_result *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	char abs[PATH_MAX];
@@ -263,10 +292,13 @@ int grade_submission(struct worker *w, const struct rubric *r, const char *dir, 
 	}
 	trace_results = getenv("GRADE_TRACE") != NULL;
 	double t0 = now_seconds();
+	struct budget budget;
+	budget_start(&budget, "submission", time_budget, t0);
 	out->exercises = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(*out->exercises));
 	out->n_exercises = r->n_exercises;
 	for (size_t i = 0; i < r->n_exercises; i++) {
-		grade_exercise(w, &r->exercises[i], abs, &out->exercises[i]);
+		grade_exercise(w, &r->exercises[i], abs, &budget, &out->exercises[i]);
+		out->timeouts_waited += out->exercises[i].timeouts_waited;
 		out->score += out->exercises[i].score;
 		out->max_score += out->exercises[i].max_score;
 		out->bonus_score += out->exercises[i].bonus_score;

@@ -23,6 +23,7 @@ struct exercise_result {
 	double bonus_score;  /* the part of 'score' that bonus checks gave (after weight and cap) */
 	double bonus_max;    /* what the bonus checks could give (after weight and cap) */
 	char *error;       /* why the exercise could not be graded at all, or NULL */
+	int timeouts_waited;  /* check children that ran to their time limit */
 };
 
 struct grade_result {
@@ -34,6 +35,7 @@ struct grade_result {
 	double max_score;  /* without bonus: score exceeds it only by bonus points */
 	double bonus_score, bonus_max;
 	double seconds;
+	int timeouts_waited;  /* the exercises' sum */
 	bool sandbox_known;              /* the caller filled 'sandbox' */
 	struct sandbox_layers sandbox;   /* the isolation layers of this run's checks */
 };

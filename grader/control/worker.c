@@ -194,15 +194,15 @@ int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, j
 	return 0;
 }
 
-int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, bool fresh,
-		 json_t **result, char *err, size_t errlen)
+int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, const struct limits *lim,
+		 bool fresh, json_t **result, char *err, size_t errlen)
 {
 	if (!w->in_exercise)
 		return fail(err, errlen, "%s", "no exercise in progress");
 	json_t *header = json_pack("{s:s, s:{s:f, s:f, s:I, s:I}, s:b}", WIRE_KEY_OP, WIRE_OP_CHECK, WIRE_KEY_LIMITS,
-				   WIRE_KEY_WALL, c->limits.wall_seconds, WIRE_KEY_CPU, c->limits.cpu_seconds,
-				   WIRE_KEY_MEMORY, (json_int_t)c->limits.memory_bytes,
-				   WIRE_KEY_OUTPUT, (json_int_t)c->limits.output_bytes, WIRE_KEY_FRESH, fresh);
+				   WIRE_KEY_WALL, lim->wall_seconds, WIRE_KEY_CPU, lim->cpu_seconds,
+				   WIRE_KEY_MEMORY, (json_int_t)lim->memory_bytes,
+				   WIRE_KEY_OUTPUT, (json_int_t)lim->output_bytes, WIRE_KEY_FRESH, fresh);
 	/* Only the check's own inputs: never 'expect', never other checks. */
 	json_t *request = json_pack("{s:s, s:s, s:s, s:O}", WIRE_KEY_EXERCISE, ex->id, WIRE_KEY_CHECK, c->id,
 				    WIRE_KEY_KIND, check_kind_name(c->kind), WIRE_KEY_SPEC, c->spec);
@@ -213,7 +213,7 @@ int worker_check(struct worker *w, const struct exercise *ex, const struct check
 	json_decref(request);
 	if (rc < 0)
 		return fail(err, errlen, "the interpreter process is gone: %s", strerror(errno));
-	return recv_op(w, result, WIRE_OP_RESULT, now_seconds() + c->limits.wall_seconds + RESULT_GRACE, err, errlen);
+	return recv_op(w, result, WIRE_OP_RESULT, now_seconds() + lim->wall_seconds + RESULT_GRACE, err, errlen);
 }
 
 void worker_end(struct worker *w)

@@ -54,12 +54,13 @@ int worker_start(struct worker *w, char *err, size_t errlen);
 int worker_begin(struct worker *w, const char *dir, const struct exercise *ex, json_t **compiled,
 		 char *err, size_t errlen);
 
-/* Runs one check; *result is a new reference to the supervisor's "result"
- * message.  'fresh' asks for a check child that has served no other
- * exercise (see "shared" in the result).  -1 means the exercise's
+/* Runs one check within 'lim' (the check's limits, or less when a time
+ * budget is running out); *result is a new reference to the supervisor's
+ * "result" message.  'fresh' asks for a check child that has served no
+ * other exercise (see "shared" in the result).  -1 means the exercise's
  * supervisor is gone: end the exercise. */
-int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, bool fresh,
-		 json_t **result, char *err, size_t errlen);
+int worker_check(struct worker *w, const struct exercise *ex, const struct check *c, const struct limits *lim,
+		 bool fresh, json_t **result, char *err, size_t errlen);
 
 /* Ends the current exercise. */
 void worker_end(struct worker *w);

@@ -50,6 +50,9 @@ struct limits {
 #define LIMITS_DEFAULT_CPU 5.0
 #define LIMITS_DEFAULT_MEMORY ((size_t)512 << 20)
 #define LIMITS_DEFAULT_OUTPUT ((size_t)64 << 10)
+/* An exercise's time budget (its key 'time_budget'): the time all its
+ * checks may take together. */
+#define EXERCISE_DEFAULT_TIME_BUDGET 6.0
 
 /* Fills the zero fields of 'l' from 'parent'. */
 void limits_inherit(struct limits *l, const struct limits *parent);

@@ -46,6 +46,7 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 			json_object_set_new(je, "title", json_string(e->exercise->title));
 		if (e->error)
 			json_object_set_new(je, "error", json_string(e->error));
+		json_object_set_new(je, "timeouts_waited", json_integer(e->timeouts_waited));
 		json_array_append_new(exercises, je);
 	}
 	json_t *grader = json_pack("{s:s, s:s}", "version", GRADE_VERSION, "python", g->python);
@@ -53,10 +54,10 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 		json_object_set_new(grader, "sandbox", sandbox_layers_json(&g->sandbox, true));
 		json_object_set_new(grader, "sandbox_missing", sandbox_layers_json(&g->sandbox, false));
 	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:o}", "score", report_number(g->score), "max_score",
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:i, s:o}", "score", report_number(g->score), "max_score",
 			 report_number(g->max_score), "bonus_score", report_number(g->bonus_score), "bonus_max",
 			 report_number(g->bonus_max), "submission", g->submission, "grader", grader, "seconds",
-			 round(g->seconds * 1e4) / 1e4, "exercises", exercises);
+			 round(g->seconds * 1e4) / 1e4, "timeouts_waited", g->timeouts_waited, "exercises", exercises);
 }
 
 /* One object, indented; or, for several submissions in one stream, one

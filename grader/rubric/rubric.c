@@ -16,7 +16,7 @@
 #define RUBRIC_MAX_BYTES (4u << 20)
 
 static const char *const exercise_keys[] = {
-	"exercise", "title", "files", "weight", "limits", "checks", "bonus", "bonus_cap", NULL,
+	"exercise", "title", "files", "weight", "limits", "time_budget", "checks", "bonus", "bonus_cap", NULL,
 };
 static const char *const course_keys[] = { "course", "title", "exercises", NULL };
 
@@ -112,6 +112,15 @@ static int load_exercise(struct loader *l, yaml_node_t *root, struct exercise *e
 	if ((v = loader_lookup(l, root, "limits")) && loader_limits(l, v, &ex->limits) < 0)
 		rc = -1;
 	limits_inherit(&ex->limits, &defaults);
+	ex->time_budget = EXERCISE_DEFAULT_TIME_BUDGET;
+	if ((v = loader_lookup(l, root, "time_budget"))) {
+		const char *s = loader_scalar(v);
+		double d = 0;
+		if (!s || parse_duration(s, &d) < 0 || d <= 0 || d > 3600)
+			rc = loader_error(l, v, "'time_budget' must be a duration such as 6s or 1500ms (at most 1 hour)");
+		else
+			ex->time_budget = d;
+	}
 
 	if ((v = loader_lookup(l, root, "bonus_cap"))) {
 		if (loader_number(l, v, "bonus_cap", &ex->bonus_cap) < 0)

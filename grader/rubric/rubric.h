@@ -31,6 +31,7 @@ struct exercise {
 	bool has_bonus_cap;
 	double bonus_cap;         /* with has_bonus_cap: the most bonus points it adds (after weight) */
 	struct limits limits;
+	double time_budget;       /* seconds of wall-clock time for all its checks (never 0 after loading) */
 	struct check *checks;
 	size_t n_checks;
 };

@@ -26,6 +26,8 @@
  *   signals to the parent, disk fills): such a case only runs inside a pid namespace, and is skipped otherwise;
  *   "symlinks": {"name": "target"};  "pad": {"file": bytes} (appended comment lines);
  *   "many_files": {"dir": "name", "count": n} (empty files in a subdirectory of the submission);
+ *   "timeouts_waited": n, how many check children of the attacked exercise ran to their time limit (the report's
+ *   count): a callable that hangs costs its limit once, not once per check;
  *   "needs_memory_limit": true when the attack is only safe under the memory limit (skipped under ASan, which
  *   runs checks without one);  "asan_skip": why the case means something else under ASan (skipped there).
  * HOSTILE_CASES=name,name... runs only those cases (the others are skipped), for working on a few;
@@ -410,6 +412,12 @@ ParameterizedTest(struct corpus_case *hc, hostile, corpus)
 		cr_expect_not_null(ex, "%s: no exercise %s in the report", hc->name, exercise);
 		if (ex)
 			expect_checks(hc->name, expected, ex);
+		const json_t *waited = json_object_get(expected, "timeouts_waited");
+		if (ex && waited)
+			cr_expect_eq(json_integer_value(json_object_get(ex, "timeouts_waited")), json_integer_value(waited),
+				     "%s: %lld check children ran to their time limit, expected %lld", hc->name,
+				     (long long)json_integer_value(json_object_get(ex, "timeouts_waited")),
+				     (long long)json_integer_value(waited));
 		expect_other_exercises_intact(hc->name, report, exercise);
 	}
 	cr_expect_eq(count_entries(markers), 0, "%s: a marker file was written: the attack worked", hc->name);
