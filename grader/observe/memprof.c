@@ -26,7 +26,7 @@
 /* The tracing caller's many small traced objects (besides its big block):
  * enough that snapshots taken inside the measured window show, few enough
  * that student code filtering snapshots in Python stays fast. */
-#define CALLER_SMALL_OBJECTS 2000
+#define CALLER_SMALL_OBJECTS 300
 
 
 

@@ -150,7 +150,7 @@ static const char fixtures_source[] =
 	"\n"
 	"def build_deep_list():\n"
 	"    deep = []\n"
-	"    for _ in range(100000):\n"
+	"    for _ in range(10000):\n"
 	"        deep = [deep]\n"
 	"    return deep\n"
 	"\n"
