@@ -111,7 +111,8 @@ int wire_result_parse(const unsigned char *buf, size_t len, const unsigned char 
 	/* One frame per check and nothing after it: more bytes are not ours. */
 	if (total < 0 || (size_t)total != len)
 		return WIRE_FORGED;
-	json_t *o = json_loadb((const char *)buf + p.offset, p.len, 0, NULL);
+	/* A student's str may hold NUL (json_stringn keeps it): not forgery. */
+	json_t *o = json_loadb((const char *)buf + p.offset, p.len, JSON_ALLOW_NUL, NULL);
 	if (!json_is_object(o)) {
 		json_decref(o);
 		return WIRE_FORGED;
@@ -328,7 +329,7 @@ int wire_recv(int fd, json_t **out, size_t limit, double deadline)
 	int rc = wire_recv_raw(fd, &text, &len, limit, deadline);
 	if (rc < 0)
 		return rc;
-	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
 	free(text);
 	if (!msg || !json_is_object(msg)) {
 		json_decref(msg);

@@ -13,6 +13,8 @@
  */
 #include "report/report.h"
 
+#include <math.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,6 +43,29 @@ static const char *test_status(const struct check_result *cr)
 	if (cr->status == STATUS_PASS || (cr->status == STATUS_SKIPPED && cr->max_score == 0))
 		return "pass";
 	return "fail";
+}
+
+/* Each test's share is rounded to 3 decimals (report_number), and the
+ * reporter adds the shares up: the rounding left over goes to the test
+ * with the largest score, so that the sum is grade's total as the JSON
+ * report states it. */
+static void settle_rounding(json_t *tests, double total)
+{
+	double sum = 0, best = 0;
+	json_t *largest = NULL; /* borrowed */
+	size_t i;
+	json_t *t;
+	json_array_foreach(tests, i, t) {
+		double v = json_number_value(json_object_get(t, "score"));
+		sum += v;
+		if (v > best) {
+			best = v;
+			largest = t;
+		}
+	}
+	double want = round(total * 1000) / 1000;
+	if (largest && fabs(want - sum) > 1e-9)
+		json_object_set_new(largest, "score", report_number(best + (want - sum)));
 }
 
 static int write_classroom(FILE *out, const struct grade_result *g, const struct report_options *opt)
@@ -75,6 +100,7 @@ static int write_classroom(FILE *out, const struct grade_result *g, const struct
 			free(name);
 		}
 	}
+	settle_rounding(tests, g->score);
 	json_t *j = json_pack("{s:i, s:s, s:o, s:o}", "version", 1, "status", error ? "error" : failed ? "fail" : "pass",
 			      "max_score", report_number(g->max_score), "tests", tests);
 	int rc = json_dumpf(j, out, (opt->one_line ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);

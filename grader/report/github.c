@@ -114,7 +114,8 @@ static int write_github(FILE *out, const struct grade_result *g, const struct re
 		report_points(a, sizeof(a), g->bonus_score);
 		fprintf(out, " (+%s bonus)", a);
 	}
-	fprintf(out, " (%.0f%%)\n", g->max_score > 0 ? 100.0 * (g->score - g->bonus_score) / g->max_score : 0.0);
+	/* '%' is the escape character of workflow commands. */
+	fprintf(out, " (%.0f%%25)\n", g->max_score > 0 ? 100.0 * (g->score - g->bonus_score) / g->max_score : 0.0);
 	return ferror(out) ? -1 : 0;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "grade_config.h"
+#include "base/buf.h"
 #include "base/util.h"
 
 static const char *status_label(enum check_status s)
@@ -24,13 +25,37 @@ static const char *status_color(enum check_status s)
 	}
 }
 
+/* Student text made safe for a terminal: valid UTF-8 without control
+ * characters (report_clean), and no CR either, which could return to the
+ * start of the line and write over what grade printed.  New string. */
+static char *terminal_text(const char *text)
+{
+	char *clean = report_clean(text, 0);
+	struct buf b = BUF_INIT((size_t)1 << 40);
+	for (const char *p = clean; *p; p++) {
+		if (*p == '\r')
+			buf_puts(&b, "\xef\xbf\xbd");
+		else
+			buf_append(&b, p, 1);
+	}
+	free(clean);
+	return buf_detach(&b, NULL);
+}
+
+/* Lines of at most 200 bytes, never cut inside a UTF-8 sequence. */
 static void print_indented(FILE *out, const char *prefix, const char *text, size_t max_lines)
 {
 	size_t lines = 0;
-	const char *p = text;
+	char *safe = terminal_text(text);
+	const char *p = safe;
 	while (*p && lines < max_lines) {
-		size_t n = strcspn(p, "\n");
-		fprintf(out, "%s%.*s\n", prefix, (int)(n > 200 ? 200 : n), p);
+		size_t n = strcspn(p, "\n"), shown = n;
+		if (shown > 200) {
+			shown = 200;
+			while (shown > 0 && ((unsigned char)p[shown] & 0xc0) == 0x80)
+				shown--;
+		}
+		fprintf(out, "%s%.*s\n", prefix, (int)shown, p);
 		lines++;
 		p += n;
 		if (*p == '\n')
@@ -38,6 +63,7 @@ static void print_indented(FILE *out, const char *prefix, const char *text, size
 	}
 	if (*p)
 		fprintf(out, "%s...\n", prefix);
+	free(safe);
 }
 
 /* " (+1 bonus)" after a score, when there were bonus points to get. */
