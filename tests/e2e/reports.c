@@ -4,7 +4,7 @@
  * classroom scores adding up to grade's total, --fail-under and its exit
  * status, --strict, and GitHub Actions detection ($GITHUB_STEP_SUMMARY,
  * $GITHUB_OUTPUT, annotations, ::stop-commands:: around the report) and
- * --no-ci-detect.  The consumers' own verdicts are tests/e2e/ci-consumers.
+ * --no-ci-detect.  The consumers' own verdicts are tests/e2e/consumers.
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
