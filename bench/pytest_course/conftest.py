@@ -69,6 +69,7 @@ def _on_alarm(signum, frame):
 
 _hung = {}        # exercise -> the test that timed out
 _passed = set()   # (exercise, test name) of the tests that passed
+_outcomes = {}    # "exercise/check-id" -> pass, fail or skip (GRADE_BENCH_OUTCOMES)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -91,6 +92,21 @@ def pytest_runtest_makereport(item, call):
         _hung.setdefault(_exercise(item), item.name)
     if report.when == "call" and report.passed:
         _passed.add((_exercise(item), item.name))
+    if os.environ.get("GRADE_BENCH_OUTCOMES"):
+        key = _exercise(item) + "/" + item.name.replace("test_", "", 1).replace("_", "-")
+        state = "skip" if report.skipped else "fail" if report.failed else "pass"
+        if (report.when == "setup" and not report.passed) or report.when == "call" \
+                or (report.when == "teardown" and report.failed):
+            _outcomes[key] = state
+
+def pytest_sessionfinish(session):
+    """With GRADE_BENCH_OUTCOMES=FILE: each check's outcome, as JSON (used by
+    bench/course --check to compare with grade; off when benchmarking)."""
+    path = os.environ.get("GRADE_BENCH_OUTCOMES")
+    if path:
+        import json
+        with open(path, "w") as f:
+            json.dump(_outcomes, f, indent=1, sort_keys=True)
 
 
 @pytest.fixture(autouse=True)
