@@ -43,6 +43,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "depends_on(name): skip unless test NAME passed")
+    config.addinivalue_line("markers", "calls_nothing: runs no student code (not skipped after a hang)")
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +96,9 @@ def pytest_runtest_makereport(item, call):
     if os.environ.get("GRADE_BENCH_OUTCOMES"):
         key = _exercise(item) + "/" + item.name.replace("test_", "", 1).replace("_", "-")
         state = "skip" if report.skipped else "fail" if report.failed else "pass"
+        if (call.excinfo is not None and call.excinfo.errisinstance(CheckTimeout)) or (
+                report.skipped and "not run:" in str(report.longrepr)):
+            state = "timeout"     # timed out, or not run after a hang (as grade says)
         if (report.when == "setup" and not report.passed) or report.when == "call" \
                 or (report.when == "teardown" and report.failed):
             _outcomes[key] = state
@@ -113,7 +117,7 @@ def pytest_sessionfinish(session):
 def _gate(request):
     """Skips a test after a hang in its exercise, or when a dependency failed."""
     ex = _exercise(request.node)
-    if ex in _hung:
+    if ex in _hung and not request.node.get_closest_marker("calls_nothing"):
         pytest.skip(f"not run: {ex} hung in {_hung[ex]}")
     for mark in request.node.iter_markers("depends_on"):
         for name in mark.args:
@@ -150,15 +154,30 @@ class CappedOutput(io.TextIOBase):
         return t
 
 
-@pytest.fixture(autouse=True)
-def stdout():
-    """sys.stdout during the test: student output, at most 64 KiB of it."""
-    saved, cap = sys.stdout, CappedOutput()
-    sys.stdout = cap
-    try:
-        yield cap
-    finally:
-        sys.stdout = saved
+def _capped(phase):
+    """sys.stdout is the test's capped buffer while the phase runs.  Innermost
+    (trylast), so that it applies after pytest's own capture has set
+    sys.stdout for the phase."""
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
+    def wrapper(item):
+        cap = item.__dict__.setdefault("_grade_stdout", CappedOutput())
+        saved, sys.stdout = sys.stdout, cap
+        try:
+            yield
+        finally:
+            sys.stdout = saved
+    wrapper.__name__ = f"pytest_runtest_{phase}"
+    return wrapper
+
+
+pytest_runtest_setup = _capped("setup")
+pytest_runtest_call = _capped("call")
+
+
+@pytest.fixture
+def stdout(request):
+    """What student code printed to sys.stdout in this test (at most 64 KiB)."""
+    return request.node.__dict__.setdefault("_grade_stdout", CappedOutput())
 
 
 # ---- the student's modules -------------------------------------------------
