@@ -68,7 +68,7 @@ def _on_alarm(signum, frame):
     raise CheckTimeout("the test ran past its time limit")
 
 
-_hung = {}        # exercise -> the test that timed out
+_hung = {}        # exercise -> (the test that timed out, at import?)
 _passed = set()   # (exercise, test name) of the tests that passed
 _outcomes = {}    # "exercise/check-id" -> pass, fail or skip (GRADE_BENCH_OUTCOMES)
 
@@ -90,7 +90,8 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if call.excinfo is not None and call.excinfo.errisinstance(CheckTimeout):
-        _hung.setdefault(_exercise(item), item.name)
+        # a hang at import (setup imports the module) stops the whole exercise
+        _hung.setdefault(_exercise(item), (item.name, call.when == "setup" or item.name == "test_imports"))
     if report.when == "call" and report.passed:
         _passed.add((_exercise(item), item.name))
     if os.environ.get("GRADE_BENCH_OUTCOMES"):
@@ -117,8 +118,8 @@ def pytest_sessionfinish(session):
 def _gate(request):
     """Skips a test after a hang in its exercise, or when a dependency failed."""
     ex = _exercise(request.node)
-    if ex in _hung and not request.node.get_closest_marker("calls_nothing"):
-        pytest.skip(f"not run: {ex} hung in {_hung[ex]}")
+    if ex in _hung and (_hung[ex][1] or not request.node.get_closest_marker("calls_nothing")):
+        pytest.skip(f"not run: {ex} hung in {_hung[ex][0]}")
     for mark in request.node.iter_markers("depends_on"):
         for name in mark.args:
             if (ex, "test_" + name.replace("-", "_")) not in _passed:
