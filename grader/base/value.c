@@ -256,5 +256,7 @@ const char *const value_builder_names[] = {
 	"shared_str", "shared_tuple", "many_none", "self_list", "two_lists", "instance_cycle",
 	"dict_keys", "nested_dict", "dict_subclass", "instance", "slots", "slots_inherited",
 	"slots_single", "slots_private", "slots_dict", "opaque_items", "class_root", "function_root",
-	"module_root", "deep_list", "ints", "tuples", "mixed", NULL,
+	"module_root", "deep_list", "ints", "tuples", "mixed", "deque_items", "generator_root",
+	"closure_cells", "iterable_instance", "exception_args", "bound_method_root",
+	"builtin_method_root", NULL,
 };

@@ -267,9 +267,12 @@ static void decide_summary(const struct check *c, const json_t *k, struct check_
 		verdict_set(out, STATUS_FAIL, "%s returned a dict whose keys are not all str or values not all int", call);
 		fb = "wrong_type";
 	} else if (json_equal(got, (json_t *)want)) {
-		verdict_set(out, STATUS_PASS, "%s matches the grader's count over %zu code object%s", call,
+		const char *sub = json_string_value(json_object_get(k, "dict_subclass"));
+		char *as = sub ? xasprintf(" (a %s: a dict subclass is a dict)", sub) : xstrdup("");
+		verdict_set(out, STATUS_PASS, "%s matches the grader's count over %zu code object%s%s", call,
 			    json_array_size(json_object_get(k, "codes")),
-			    json_array_size(json_object_get(k, "codes")) == 1 ? "" : "s");
+			    json_array_size(json_object_get(k, "codes")) == 1 ? "" : "s", as);
+		free(as);
 	} else if (json_array_size(json_object_get(k, "specialized_keys"))) {
 		char *names = join_names(json_object_get(k, "specialized_keys"), 4);
 		verdict_set(out, STATUS_FAIL, "%s counted specialized (adaptive) names: %s", call, names);

@@ -95,9 +95,14 @@ static char *case_problem(const struct check *c, struct refcount_tally *t, const
 	}
 	if (exc) {
 		char *what = verdict_describe_exception(exc);
-		char *problem = xasprintf("%s(%s) raised %s", verdict_function_name(c), t->obj, what);
+		bool memory = json_is_true(json_object_get(exc, "memory_error"));
+		char *lim = memory ? verdict_size_text(c->limits.memory_bytes) : NULL;
+		char *problem = memory ? xasprintf("memory limit (%s) reached in %s(%s): %s", lim, verdict_function_name(c),
+						   t->obj, what)
+				       : xasprintf("%s(%s) raised %s", verdict_function_name(c), t->obj, what);
+		free(lim);
 		free(what);
-		if (json_is_true(json_object_get(exc, "memory_error")))
+		if (memory)
 			t->worst = STATUS_MEMORY;
 		return problem;
 	}

@@ -172,6 +172,21 @@ static void classify_keys(PyObject *answer, json_t *obs)
 	json_object_set_new(obs, "unknown_keys", unknown);
 }
 
+/* A plain dict holding what the dict (or dict subclass) 'd' holds, read
+ * with PyDict_Next.  Returns a new reference, or NULL (no exception set). */
+static PyObject *plain_dict_copy(PyObject *d)
+{
+	PyObject *copy = PyDict_New(); /* new */
+	PyObject *key, *val;
+	Py_ssize_t pos = 0;
+	while (copy && PyDict_Next(d, &pos, &key, &val))
+		if (PyDict_SetItem(copy, key, val) < 0)
+			Py_CLEAR(copy);
+	if (!copy)
+		PyErr_Clear();
+	return copy;
+}
+
 static void observe_summary(PyObject *module, PyObject *func, const json_t *spec, json_t *obs)
 {
 	PyObject *ns = NULL, *target = NULL, *code = NULL, *args = NULL, *kwargs = NULL, *answer = NULL;
@@ -233,6 +248,20 @@ static void observe_summary(PyObject *module, PyObject *func, const json_t *spec
 	if (!answer) {
 		observe_exception(obs, "exception");
 		goto done;
+	}
+	/* A dict subclass (a Counter) is a dict: its contents are what is
+	 * graded, read from the dict's own storage so that no overridden
+	 * method of the student's class runs here. */
+	if (PyDict_Check(answer) && !PyDict_CheckExact(answer)) {
+		PyObject *plain = plain_dict_copy(answer); /* new */
+		char tn[128];
+		pyvalue_type_name(answer, tn, sizeof(tn));
+		json_object_set_new(obs, "dict_subclass", json_string(tn));
+		Py_SETREF(answer, plain);
+		if (!answer) {
+			observe_harness_error(obs, "cannot copy the returned dict");
+			goto done;
+		}
 	}
 	observe_value(obs, "returns", answer);
 	classify_keys(answer, obs);

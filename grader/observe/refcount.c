@@ -5,12 +5,14 @@
 #include "observe/observe.h"
 #include "py/fixtures.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "measure/allochook.h"
 #include "measure/measure.h"
 #include "py/pyhost.h"
+#include "py/pyvalue.h"
 #include "base/util.h"
 #include "base/value.h"
 
@@ -46,6 +48,31 @@ static PyObject *hold_refs(PyObject *obj, long k, const char *how)
 	for (long i = 0; list && i < k; i++)
 		PyList_SET_ITEM(list, i, Py_NewRef(obj));
 	return list;
+}
+
+/* The answer.  The count is graded apart from its type (the check
+ * returns-int is about the type): an int subclass is read from its own
+ * storage (no overridden method runs), and a float holding a whole number
+ * is that number; "answer_type" records what it was. */
+static void observe_count(json_t *c, PyObject *answer)
+{
+	bool whole_float = PyFloat_CheckExact(answer) && isfinite(PyFloat_AS_DOUBLE(answer)) &&
+			   PyFloat_AS_DOUBLE(answer) == floor(PyFloat_AS_DOUBLE(answer)) &&
+			   fabs(PyFloat_AS_DOUBLE(answer)) < 9e15;
+	if ((!PyLong_Check(answer) || PyLong_CheckExact(answer)) && !whole_float) {
+		observe_value(c, "answer", answer);
+		return;
+	}
+	long long n = whole_float ? (long long)PyFloat_AS_DOUBLE(answer) : PyLong_AsLongLong(answer);
+	if (n == -1 && PyErr_Occurred()) {
+		PyErr_Clear();
+		observe_value(c, "answer", answer);
+		return;
+	}
+	char tn[128];
+	pyvalue_type_name(answer, tn, sizeof(tn));
+	json_object_set_new(c, "answer", json_integer((json_int_t)n));
+	json_object_set_new(c, "answer_type", json_string(tn));
 }
 
 static void observe_refcount(PyObject *module, const json_t *spec, json_t *obs)
@@ -103,7 +130,7 @@ static void observe_refcount(PyObject *module, const json_t *spec, json_t *obs)
 		if (!answer) {
 			observe_exception(c, "exception");
 		} else {
-			observe_value(c, "answer", answer);
+			observe_count(c, answer);
 		}
 		Py_XDECREF(answer);
 		Py_DECREF(holder);

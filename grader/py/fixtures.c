@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Runs in the fixture namespace (which holds _sys) at zygote start-up.
- * Builders make a fresh object per call: check children never share case
- * objects with each other or with earlier checks. */
-static const char fixtures_source[] =
+/* Runs in the fixture namespace (which holds _sys) at zygote start-up, the
+ * parts in order (each under C's 4095-byte string limit).  Builders make a
+ * fresh object per call: check children never share case objects with each
+ * other or with earlier checks. */
+static const char fixtures_base_source[] =
 	"class GraderObject:\n"
 	"    \"\"\"A plain instance with a __dict__, built by !new instance.\"\"\"\n"
 	"\n"
@@ -62,6 +63,10 @@ static const char fixtures_source[] =
 	"class GraderSlotsDict:\n"
 	"    __slots__ = ('v', '__dict__')\n"
 	"\n"
+	;
+
+/* deep_sizeof's cases, rules 1 to 3: what is counted and followed. */
+static const char fixtures_deepsize_source[] =
 	"def build_shared_str():\n"
 	"    s = 'x' * 1000\n"
 	"    return [s, s]\n"
@@ -101,7 +106,7 @@ static const char fixtures_source[] =
 	"def build_dict_subclass():\n"
 	"    d = _collections.defaultdict(list)\n"
 	"    d['a' * 50].append('b' * 60)\n"
-	"    return _collections.OrderedDict(first=d, second=('c' * 70,))\n"
+	"    return _collections.OrderedDict(first=d, second=['c' * 70])\n"
 	"\n"
 	"def build_instance():\n"
 	"    o = GraderNode()\n"
@@ -159,14 +164,60 @@ static const char fixtures_source[] =
 	"\n"
 	"def build_tuples():\n"
 	"    t = 't' * 300\n"
-	"    return (t, ('u' * 200, (t, 'v' * 100)), 12345678901234567890)\n"
+	"    return (t, ('u' * 200, (t, 'v' * 100)), b'w' * 90)\n"
 	"\n"
 	"def build_mixed():\n"
 	"    shared = 'shared' * 50\n"
 	"    node = GraderNode()\n"
 	"    node.me = node\n"
 	"    node.data = {shared: [shared, (1.5, b'bytes' * 20)], 'slots': build_slots_inherited()}\n"
-	"    return [node, shared, frozenset({shared}), {'k': node}]\n";
+	"    return [node, shared, frozenset({shared}), {'k': node}]\n"
+	;
+
+/* deep_sizeof's cases of rule 4 and opaque roots: what is not followed. */
+static const char fixtures_rule4_source[] =
+	"def build_deque_items():\n"
+	"    return _collections.deque(['d' * 2000, 'e' * 3000, ['f' * 1000]])\n"
+	"\n"
+	"def _grader_generator():\n"
+	"    held = 'g' * 5000\n"
+	"    yield held\n"
+	"    yield ['h' * 1000]\n"
+	"\n"
+	"def build_generator_root():\n"
+	"    g = _grader_generator()\n"
+	"    next(g)  # started: its frame holds a big local\n"
+	"    return g\n"
+	"\n"
+	"def build_closure_cells():\n"
+	"    big, other = 'c' * 3000, ['k' * 700]\n"
+	"    def inner():\n"
+	"        return big, other\n"
+	"    return list(inner.__closure__)\n"
+	"\n"
+	"_bag_items = ['b' * 4000, 'b' * 4001]\n"
+	"\n"
+	"class GraderBag:\n"
+	"    \"\"\"Iterable, with no __dict__ and no slots: it holds nothing it yields.\"\"\"\n"
+	"    __slots__ = ()\n"
+	"    def __iter__(self):\n"
+	"        return iter(_bag_items)\n"
+	"\n"
+	"def build_iterable_instance():\n"
+	"    return [GraderBag(), 'small']\n"
+	"\n"
+	"def build_exception_args():\n"
+	"    return ValueError('a' * 4000, ['y' * 900])\n"
+	"\n"
+	"def build_bound_method_root():\n"
+	"    node = GraderNode()\n"
+	"    node.payload = 'm' * 6000\n"
+	"    return node.method\n"
+	"\n"
+	"def build_builtin_method_root():\n"
+	"    return ['a' * 2500, 'b' * 2500].append\n"
+	"\n"
+;
 
 static bool known(const char *name, const char *const *list)
 {
@@ -220,8 +271,12 @@ int fixtures_start(char *err, size_t errlen)
 	    PyDict_SetItemString(namespace, "_sys", PyImport_AddModule("sys")) < 0 ||
 	    PyDict_SetItemString(namespace, "__name__", name) < 0)
 		goto done;
-	if (!(r = PyRun_String(fixtures_source, Py_file_input, namespace, namespace)))
-		goto done;
+	static const char *const parts[] = { fixtures_base_source, fixtures_deepsize_source, fixtures_rule4_source };
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		Py_XDECREF(r);
+		if (!(r = PyRun_String(parts[i], Py_file_input, namespace, namespace)))
+			goto done;
+	}
 	ns = namespace;
 	getsizeof = Py_XNewRef(PyDict_GetItemString(ns, "_getsizeof"));
 	gc_originals = Py_XNewRef(PyDict_GetItemString(ns, "_gc_originals"));

