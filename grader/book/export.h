@@ -50,11 +50,17 @@ void book_export_csv(const struct book_table *t, struct buf *out);
  * control characters replaced and a leading '.' escaped (new string). */
 char *book_file_name(const char *student);
 
-
-
 /* DIR/<student>/report.txt, report.md and report.json: each student's
  * report as the student sees it (hidden checks' details withheld), for
  * distribution; a student without a result gets a report.txt saying why.
  * DIR is created when missing.  *written receives the students written. */
 int book_export_feedback(const struct book_table *t, const char *dir, size_t *written, char *err, size_t errlen);
+
+/* DIR/<student>/results.json: each student's Gradescope results (the
+ * student's view, report/gradescope.c), for uploading elsewhere or
+ * checking what Gradescope would show; a student without a result gets
+ * a results.json of score 0 saying why.  DIR is created when missing. */
+int book_export_gradescope(const struct book_table *t, const char *dir, size_t *written, char *err,
+			   size_t errlen);
+
 #endif

@@ -41,6 +41,7 @@ int cmd_doctor(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_gradescope(int argc, char **argv);
 
 /* "grade: <message>" and the hint to --help on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,7 +1,7 @@
 /*
  * export.c - `grade export FORMAT [--gradebook FILE] [TARGET]`: what the
  * gradebook holds now, written for others without grading again
- * (book/export.h): csv [FILE], feedback DIR.
+ * (book/export.h): csv [FILE], feedback DIR, gradescope DIR.
  */
 #include "cli/cli.h"
 
@@ -35,13 +35,25 @@ static int export_csv(const struct book_table *t, const char *target, char *err,
 	return rc;
 }
 
-static int export_feedback(const struct book_table *t, const char *target, char *err, size_t errlen)
+/* A directory of per-student files, and what was written. */
+static int export_dir(int (*write)(const struct book_table *, const char *, size_t *, char *, size_t),
+		      const char *what, const struct book_table *t, const char *target, char *err, size_t errlen)
 {
 	size_t n = 0;
-	if (book_export_feedback(t, target, &n, err, errlen) < 0)
+	if (write(t, target, &n, err, errlen) < 0)
 		return -1;
-	fprintf(stderr, "grade: feedback for %zu students in %s/\n", n, target);
+	fprintf(stderr, "grade: %s for %zu students in %s/\n", what, n, target);
 	return 0;
+}
+
+static int export_feedback(const struct book_table *t, const char *target, char *err, size_t errlen)
+{
+	return export_dir(book_export_feedback, "feedback", t, target, err, errlen);
+}
+
+static int export_gradescope(const struct book_table *t, const char *target, char *err, size_t errlen)
+{
+	return export_dir(book_export_gradescope, "gradescope results", t, target, err, errlen);
 }
 
 static const struct {
@@ -51,7 +63,19 @@ static const struct {
 } exporters[] = {
 	{ "csv", false, export_csv },
 	{ "feedback", true, export_feedback },
+	{ "gradescope", true, export_gradescope },
 };
+
+/* "csv, feedback, ...": the exporters' names, for messages. */
+static void exporter_names(char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(exporters) && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", exporters[i].name);
+		used += w > 0 ? (size_t)w : 0;
+	}
+}
 
 int cmd_export(int argc, char **argv)
 {
@@ -71,8 +95,10 @@ int cmd_export(int argc, char **argv)
 		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;
 		}
 	}
+	char names[128];
+	exporter_names(names, sizeof(names));
 	if (optind >= argc)
-		return cli_usage_error("%s", "export takes a format: csv, feedback");
+		return cli_usage_error("export takes a format: %s", names);
 	const char *format = argv[optind++];
 	if (optind < argc)
 		target = argv[optind++];
@@ -82,7 +108,7 @@ int cmd_export(int argc, char **argv)
 	while (i < ARRAY_SIZE(exporters) && strcmp(exporters[i].name, format))
 		i++;
 	if (i == ARRAY_SIZE(exporters))
-		return cli_usage_error("unknown export '%s' (csv, feedback)", format);
+		return cli_usage_error("unknown export '%s' (%s)", format, names);
 	if (exporters[i].needs_target && !target)
 		return cli_usage_error("export %s needs a target (a directory or file)", format);
 

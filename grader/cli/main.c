@@ -31,10 +31,17 @@ static const struct command commands[] = {
 	{ "export", cmd_export, "export FORMAT [--gradebook FILE] [TARGET]",
 	  "write the gradebook's current results without grading:\n"
 	  "csv [FILE] (one row per student, RFC 4180), feedback DIR\n"
-	  "(each student's report in text, Markdown and JSON)" },
+	  "(each student's report in text, Markdown and JSON),\n"
+	  "gradescope DIR (DIR/STUDENT/results.json)" },
 	{ "merge", cmd_merge, "merge BOOK... -o FILE",
 	  "merge gradebooks (the shards of a class) into FILE, history\n"
 	  "kept; merging again, or overlapping books, changes nothing" },
+	{ "gradescope", cmd_gradescope, "gradescope [--submission DIR] [--results FILE]",
+	  "grade in Gradescope's container (ci/gradescope/): the\n"
+	  "submission (default /autograder/submission) into\n"
+	  "Gradescope's results.json (default\n"
+	  "/autograder/results/results.json), written even when the\n"
+	  "submission cannot be graded; -r, --time-budget as above" },
 };
 
 static const char grade_usage[] =
@@ -45,8 +52,8 @@ static const char grade_usage[] =
 	"  -r, --rubric FILE|DIR   the rubric: an exercise or course YAML file, or a directory\n"
 	"                          (its course.yaml, else every *.yaml); default: the course\n"
 	"                          rubrics shipped with grade\n"
-	"  -f, --format FORMAT     text (default), json, junit, markdown, github, gitlab\n"
-	"                          or classroom (docs/reports.md)\n"
+	"  -f, --format FORMAT     text (default), json, junit, markdown, github, gitlab,\n"
+	"                          classroom or gradescope (docs/reports.md)\n"
 	"  -o, --output FILE       write the report to FILE instead of standard output\n"
 	"      --report FORMAT=FILE  also write a report in FORMAT to FILE ('-': standard\n"
 	"                          output); repeatable, one grading run for all of them\n"

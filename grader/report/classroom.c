@@ -13,28 +13,10 @@
  */
 #include "report/report.h"
 
-#include <math.h>
-
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
-
-/* The factors that turn check points into exercise points: 'regular' for
- * the regular checks (the weight), 'bonus' for bonus checks (weight, then
- * the cap shared out). */
-static void factors(const struct exercise_result *e, double *regular, double *bonus)
-{
-	double max = 0, got_bonus = 0;
-	for (size_t j = 0; j < e->n_checks; j++) {
-		if (e->checks[j].check->bonus)
-			got_bonus += e->checks[j].score;
-		else
-			max += e->checks[j].max_score;
-	}
-	*regular = max > 0 && e->max_score > 0 ? e->max_score / max : 1;
-	*bonus = got_bonus > 0 ? e->bonus_score / got_bonus : 0;
-}
 
 static const char *test_status(const struct check_result *cr)
 {
@@ -45,29 +27,6 @@ static const char *test_status(const struct check_result *cr)
 	return "fail";
 }
 
-/* Each test's share is rounded to 3 decimals (report_number), and the
- * reporter adds the shares up: the rounding left over goes to the test
- * with the largest score, so that the sum is grade's total as the JSON
- * report states it. */
-static void settle_rounding(json_t *tests, double total)
-{
-	double sum = 0, best = 0;
-	json_t *largest = NULL; /* borrowed */
-	size_t i;
-	json_t *t;
-	json_array_foreach(tests, i, t) {
-		double v = json_number_value(json_object_get(t, "score"));
-		sum += v;
-		if (v > best) {
-			best = v;
-			largest = t;
-		}
-	}
-	double want = round(total * 1000) / 1000;
-	if (largest && fabs(want - sum) > 1e-9)
-		json_object_set_new(largest, "score", report_number(best + (want - sum)));
-}
-
 static int write_classroom(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	json_t *tests = json_array();
@@ -75,7 +34,7 @@ static int write_classroom(FILE *out, const struct grade_result *g, const struct
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		const struct exercise_result *e = &g->exercises[i];
 		double regular, bonus;
-		factors(e, &regular, &bonus);
+		report_exercise_factors(e, &regular, &bonus);
 		error |= e->error != NULL;
 		for (size_t j = 0; j < e->n_checks; j++) {
 			const struct check_result *cr = &e->checks[j];
@@ -100,7 +59,7 @@ static int write_classroom(FILE *out, const struct grade_result *g, const struct
 			free(name);
 		}
 	}
-	settle_rounding(tests, g->score);
+	report_settle_rounding(tests, "score", g->score);
 	json_t *j = json_pack("{s:i, s:s, s:o, s:o}", "version", 1, "status", error ? "error" : failed ? "fail" : "pass",
 			      "max_score", report_number(g->max_score), "tests", tests);
 	int rc = json_dumpf(j, out, (opt->one_line ? JSON_COMPACT : JSON_INDENT(2)) | JSON_PRESERVE_ORDER);

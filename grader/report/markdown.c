@@ -28,9 +28,7 @@ static const char *status_icon(enum check_status s)
 	return s < STATUS_COUNT ? icons[s] : "?";
 }
 
-/* Prose: cleaned, punctuation escaped; newlines become 'newline' (a hard
- * break, or a space inside a table cell). */
-static void put_prose(FILE *out, const char *text, size_t max, const char *newline)
+void report_md_prose(FILE *out, const char *text, size_t max, const char *newline)
 {
 	char *clean = report_clean(text, max);
 	for (const char *p = clean; *p; p++) {
@@ -63,7 +61,7 @@ static void put_html(FILE *out, const char *text)
 	free(clean);
 }
 
-static void put_code(FILE *out, const char *text)
+void report_md_code(FILE *out, const char *text)
 {
 	char *clean = report_clean(text, REPORT_OUTPUT_MAX);
 	size_t run = 0, longest = 0;
@@ -78,7 +76,7 @@ static void put_code(FILE *out, const char *text)
 	free(clean);
 }
 
-static void put_points(FILE *out, double score, double max, double bonus, double bonus_max)
+void report_md_points(FILE *out, double score, double max, double bonus, double bonus_max)
 {
 	char a[32], b[32];
 	report_points(a, sizeof(a), score - bonus);
@@ -90,6 +88,32 @@ static void put_points(FILE *out, double score, double max, double bonus, double
 	}
 }
 
+void report_md_check(FILE *out, const struct check_result *cr, const struct report_options *opt)
+{
+	if (report_hides(cr, opt)) {
+		fputs("hidden check\n\n", out);
+		return;
+	}
+	if (cr->file) {
+		fputs("at ", out);
+		report_md_prose(out, cr->file, 256, " ");
+		if (cr->line > 0)
+			fprintf(out, "\\:%d", cr->line);
+		fputs("\\\n", out);
+	}
+	report_md_prose(out, cr->message ? cr->message : "", REPORT_MESSAGE_MAX, "\\\n");
+	fputs("\n\n", out);
+	if (cr->feedback) {
+		fputs("→ ", out);
+		report_md_prose(out, cr->feedback, REPORT_MESSAGE_MAX, "\\\n");
+		fputs("\n\n", out);
+	}
+	if (cr->output && *cr->output && cr->status != STATUS_SKIPPED) {
+		fputs("printed:\n\n", out);
+		report_md_code(out, cr->output);
+	}
+}
+
 static void put_details(FILE *out, const struct exercise_result *e, const struct check_result *cr,
 			const struct report_options *opt)
 {
@@ -98,28 +122,7 @@ static void put_details(FILE *out, const struct exercise_result *e, const struct
 	fputs(" / ", out);
 	put_html(out, cr->check->id);
 	fprintf(out, ": %s</summary>\n\n", check_status_name(cr->status));
-	if (report_hides(cr, opt)) {
-		fputs("hidden check\n\n</details>\n\n", out);
-		return;
-	}
-	if (cr->file) {
-		fputs("at ", out);
-		put_prose(out, cr->file, 256, " ");
-		if (cr->line > 0)
-			fprintf(out, "\\:%d", cr->line);
-		fputs("\\\n", out);
-	}
-	put_prose(out, cr->message ? cr->message : "", REPORT_MESSAGE_MAX, "\\\n");
-	fputs("\n\n", out);
-	if (cr->feedback) {
-		fputs("→ ", out);
-		put_prose(out, cr->feedback, REPORT_MESSAGE_MAX, "\\\n");
-		fputs("\n\n", out);
-	}
-	if (cr->output && *cr->output && cr->status != STATUS_SKIPPED) {
-		fputs("printed:\n\n", out);
-		put_code(out, cr->output);
-	}
+	report_md_check(out, cr, opt);
 	fputs("</details>\n\n", out);
 }
 
@@ -127,25 +130,25 @@ static int write_markdown(FILE *out, const struct grade_result *g, const struct 
 {
 	double regular = g->score - g->bonus_score;
 	fputs("## grade: ", out);
-	put_points(out, g->score, g->max_score, g->bonus_score, g->bonus_max);
+	report_md_points(out, g->score, g->max_score, g->bonus_score, g->bonus_max);
 	fprintf(out, " (%.0f%%)\n\n", g->max_score > 0 ? 100.0 * regular / g->max_score : 0.0);
 	fputs("Submission ", out);
-	put_prose(out, g->submission ? g->submission : "", 512, " ");
+	report_md_prose(out, g->submission ? g->submission : "", 512, " ");
 	int vlen = (int)strcspn(g->python, " ");
 	fprintf(out, " · Python %.*s · %.2f s\n\n", vlen ? vlen : 1, g->python[0] ? g->python : "?", g->seconds);
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		const struct exercise_result *e = &g->exercises[i];
 		fputs("### ", out);
-		put_prose(out, e->exercise->id, 256, " ");
+		report_md_prose(out, e->exercise->id, 256, " ");
 		if (e->exercise->title) {
 			fputs(" — ", out);
-			put_prose(out, e->exercise->title, 256, " ");
+			report_md_prose(out, e->exercise->title, 256, " ");
 		}
 		fputs(": ", out);
-		put_points(out, e->score, e->max_score, e->bonus_score, e->bonus_max);
+		report_md_points(out, e->score, e->max_score, e->bonus_score, e->bonus_max);
 		fputs("\n\n", out);
 		if (e->error) {
-			put_prose(out, e->error, REPORT_MESSAGE_MAX, "\\\n");
+			report_md_prose(out, e->error, REPORT_MESSAGE_MAX, "\\\n");
 			fputs("\n\n", out);
 		}
 		fputs("| check | status | points |\n|---|---|---|\n", out);
@@ -155,7 +158,7 @@ static int write_markdown(FILE *out, const struct grade_result *g, const struct 
 			report_points(a, sizeof(a), cr->score);
 			report_points(b, sizeof(b), cr->max_score);
 			fputs("| ", out);
-			put_prose(out, cr->check->id, 256, " ");
+			report_md_prose(out, cr->check->id, 256, " ");
 			fprintf(out, " | %s %s | %s%s/%s%s |\n", status_icon(cr->status), check_status_name(cr->status),
 				cr->check->bonus ? "+" : "", a, b, cr->check->bonus ? " (bonus)" : "");
 		}

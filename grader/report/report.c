@@ -15,6 +15,7 @@ extern const struct report_format report_format_markdown;
 extern const struct report_format report_format_github;
 extern const struct report_format report_format_gitlab;
 extern const struct report_format report_format_classroom;
+extern const struct report_format report_format_gradescope;
 
 static const struct report_format *const formats[] = {
 	&report_format_text,
@@ -24,6 +25,7 @@ static const struct report_format *const formats[] = {
 	&report_format_github,
 	&report_format_gitlab,
 	&report_format_classroom,
+	&report_format_gradescope,
 };
 
 const struct report_format *report_format_by_name(const char *name)
@@ -126,4 +128,36 @@ char *report_check_text(const struct check_result *cr, const struct report_optio
 		free(out);
 	}
 	return buf_detach(&b, NULL);
+}
+
+void report_exercise_factors(const struct exercise_result *e, double *regular, double *bonus)
+{
+	double max = 0, got_bonus = 0;
+	for (size_t j = 0; j < e->n_checks; j++) {
+		if (e->checks[j].check->bonus)
+			got_bonus += e->checks[j].score;
+		else
+			max += e->checks[j].max_score;
+	}
+	*regular = max > 0 && e->max_score > 0 ? e->max_score / max : 1;
+	*bonus = got_bonus > 0 ? e->bonus_score / got_bonus : 0;
+}
+
+void report_settle_rounding(json_t *tests, const char *key, double total)
+{
+	double sum = 0, best = 0;
+	json_t *largest = NULL; /* borrowed */
+	size_t i;
+	json_t *t;
+	json_array_foreach(tests, i, t) {
+		double v = json_number_value(json_object_get(t, key));
+		sum += v;
+		if (v > best) {
+			best = v;
+			largest = t;
+		}
+	}
+	double want = round(total * 1000) / 1000;
+	if (largest && fabs(want - sum) > 1e-9)
+		json_object_set_new(largest, key, report_number(best + (want - sum)));
 }

@@ -50,6 +50,18 @@ json_t *report_number(double v);
 /* Whether the check's details are withheld from this report. */
 bool report_hides(const struct check_result *cr, const struct report_options *opt);
 
+/* The factors that turn a check's points into its exercise's points, for
+ * formats that give each check its share (classroom, gradescope):
+ * 'regular' for the regular checks (the weight), 'bonus' for bonus checks
+ * (weight, then the cap shared out). */
+void report_exercise_factors(const struct exercise_result *e, double *regular, double *bonus);
+/* Each test's share in 'tests' (objects with a number under 'key':
+ * "score", "max_score") is rounded to 3 decimals (report_number), and
+ * consumers add the shares up: what the rounding left over goes to the
+ * test with the largest value, so that the sum is 'total' as the JSON
+ * report states it. */
+void report_settle_rounding(json_t *tests, const char *key, double total);
+
 /* Student-controlled text made safe for every format (report/clean.c): a
  * new string of valid UTF-8 holding only XML 1.0 characters (others become
  * U+FFFD), at most 'max' bytes (0: no limit) plus a "[... cut: N more
@@ -61,6 +73,21 @@ char *report_clean_n(const char *s, size_t len, size_t max);
 #define REPORT_MESSAGE_MAX ((size_t)4 << 10)
 #define REPORT_OUTPUT_MAX ((size_t)16 << 10)
 
+/* Markdown for student-controlled text (report/markdown.c), cleaned first.
+ * Prose: every ASCII punctuation character backslash-escaped (no markup,
+ * HTML or table pipe survives), newlines written as 'newline' (a hard
+ * break "\\\n", or a space inside a table cell), at most 'max' bytes.
+ * Code: a fence longer than any run of backticks in the text. */
+void report_md_prose(FILE *out, const char *text, size_t max, const char *newline);
+void report_md_code(FILE *out, const char *text);
+/* "7/10", or "7/10 (+1 bonus)" when there are bonus points to get:
+ * 'score' includes the bonus. */
+void report_md_points(FILE *out, double score, double max, double bonus, double bonus_max);
+/* What a check says, in Markdown paragraphs: where in the student's file,
+ * the message, the rubric's feedback (after "→"), what the code printed;
+ * "hidden check" when report_hides(). */
+void report_md_check(FILE *out, const struct check_result *cr, const struct report_options *opt);
+
 /* The check's file as the repository names it: the submission directory
  * as given (relative to the working directory; "." dropped) joined with
  * cr->file.  A new string, or NULL when the check names no file. */
@@ -70,5 +97,10 @@ char *report_student_path(const struct grade_result *g, const struct check_resul
  * message, the rubric's feedback, what the code printed, each cleaned and
  * cut (new string; "hidden check" when report_hides()). */
 char *report_check_text(const struct check_result *cr, const struct report_options *opt);
+
+/* Gradescope's results.json for a submission that could not be graded
+ * (report/gradescope.c): score 0, no tests, 'reason' as the output, so
+ * that the student sees why.  Returns 0, or -1 when out failed. */
+int report_gradescope_ungraded(FILE *out, const char *reason);
 
 #endif

@@ -194,3 +194,88 @@ Test(export, usage_errors, .init = make_class, .fini = remove_class)
 	cr_assert(strstr(r.err, "/nonexistent/gb.sqlite"), "%s", r.err);
 	run_result_release(&r);
 }
+
+/* The student's score in the gradebook, as sqlite3 prints it. */
+static double book_score(const char *student)
+{
+	char *gb = in_dir("gb.sqlite"), *sql = xasprintf("SELECT score FROM latest WHERE student = '%s'", student);
+	const char *argv[] = { "sqlite3", gb, sql, NULL };
+	struct run_result r;
+	run_command(&r, argv);
+	cr_assert_eq(r.status, 0, "sqlite3: %s", r.err);
+	double v = atof(r.out);
+	run_result_release(&r);
+	free(sql);
+	free(gb);
+	return v;
+}
+
+static json_t *load_json(const char *path)
+{
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	cr_assert_not_null(j, "%s: %s", path, je.text);
+	return j;
+}
+
+Test(export, gradescope_results_per_student, .init = make_class, .fini = remove_class)
+{
+	char *gs = in_dir("gradescope");
+	struct run_result r;
+	export(&r, "gradescope", gs);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "gradescope results for 3 students"), "%s", r.err);
+	run_result_release(&r);
+	static const char *const students[] = { "ob1", "lee2" };
+	for (size_t i = 0; i < ARRAY_SIZE(students); i++) {
+		char *path = xasprintf("%s/%s/results.json", gs, students[i]);
+		json_t *j = load_json(path);
+		cr_assert_float_eq(json_number_value(json_object_get(j, "score")), book_score(students[i]), 1e-9,
+				   "%s", students[i]);
+		json_t *secret = json_array_get(json_object_get(j, "tests"), 1);
+		cr_assert_str_eq(json_string_value(json_object_get(secret, "visibility")), "after_published");
+		cr_assert_str_eq(json_string_value(json_object_get(secret, "output")), "hidden check\n\n");
+		json_decref(j);
+		free(path);
+	}
+	sh("! grep -r SECRET-FEEDBACK '%s'", gs);
+	/* Kim submitted nothing: score 0, and the reason. */
+	sh("grep -q '\"score\": 0' '%s/kim3/results.json' && grep -q 'cannot open submission' '%s/kim3/results.json'", gs,
+	   gs);
+	free(gs);
+}
+
+Test(export, grade_gradescope_in_its_container, .init = make_class, .fini = remove_class)
+{
+	char *sub = in_dir("subs/lee"), *results = in_dir("results.json");
+	const char *args[] = { "gradescope", "--submission", sub, "--results", results, "-r", RUBRIC, NULL };
+	struct run_result r;
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* Standard output, for instructors only, has the hidden check's words. */
+	cr_assert(strstr(r.out, "SECRET-FEEDBACK"), "%s", r.out);
+	run_result_release(&r);
+	json_t *j = load_json(results);
+	cr_assert_float_eq(json_number_value(json_object_get(j, "score")), book_score("lee2"), 1e-9);
+	json_decref(j);
+	sh("! grep -q SECRET-FEEDBACK '%s'", results);
+
+	/* What cannot be graded still gets results: score 0 and why. */
+	char *none = in_dir("subs/kim");
+	const char *missing[] = { "gradescope", "--submission", none, "--results", results, "-r", RUBRIC, NULL };
+	run_grade(&r, missing);
+	cr_assert_eq(r.status, 4, "%d: %s", r.status, r.err);
+	run_result_release(&r);
+	j = load_json(results);
+	cr_assert_eq(json_number_value(json_object_get(j, "score")), 0);
+	cr_assert(strstr(json_string_value(json_object_get(j, "output")), "cannot open submission"));
+	json_decref(j);
+	const char *bad_rubric[] = { "gradescope", "--submission", sub, "--results", results, "-r", "/nonexistent.yaml", NULL };
+	run_grade(&r, bad_rubric);
+	cr_assert_eq(r.status, 3, "%d: %s", r.status, r.err);
+	run_result_release(&r);
+	sh("grep -q 'rubric has errors' '%s'", results);
+	free(none);
+	free(sub);
+	free(results);
+}
