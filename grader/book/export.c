@@ -9,7 +9,7 @@
 #include "book/csv.h"
 #include "report/report.h"
 
-static char *col_text(sqlite3_stmt *st, int i)
+char *book_col_text(struct sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);
 	return s ? xstrdup((const char *)s) : NULL;
@@ -27,7 +27,7 @@ static int load_exercises(sqlite3 *db, struct book_table *t, char *err, size_t e
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		xgrow((void **)&t->exercises, &alloc, t->n_exercises + 1, sizeof(*t->exercises));
-		t->exercises[t->n_exercises++] = col_text(st, 0);
+		t->exercises[t->n_exercises++] = book_col_text(st, 0);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : fail(err, errlen, "gradebook: %s", sqlite3_errmsg(db));
@@ -80,15 +80,15 @@ int book_load_latest(struct book *b, struct book_table *out, char *err, size_t e
 		xgrow((void **)&out->rows, &alloc, out->n + 1, sizeof(*out->rows));
 		struct book_row *r = &out->rows[out->n++];
 		*r = (struct book_row){
-			.student = col_text(st, 0), .name = col_text(st, 1), .email = col_text(st, 2),
-			.status = col_text(st, 3), .has_score = sqlite3_column_type(st, 4) != SQLITE_NULL,
+			.student = book_col_text(st, 0), .name = book_col_text(st, 1), .email = book_col_text(st, 2),
+			.status = book_col_text(st, 3), .has_score = sqlite3_column_type(st, 4) != SQLITE_NULL,
 			.score = sqlite3_column_double(st, 4), .max_score = sqlite3_column_double(st, 5),
 			.bonus_score = sqlite3_column_double(st, 6), .bonus_max = sqlite3_column_double(st, 7),
 			.seconds = sqlite3_column_double(st, 8),
 			.has_late_penalty = sqlite3_column_type(st, 9) != SQLITE_NULL,
-			.late_penalty = sqlite3_column_double(st, 9), .content_hash = col_text(st, 10),
-			.commit_id = col_text(st, 11), .graded_at = col_text(st, 12), .error = col_text(st, 13),
-			.report = col_text(st, 14), .submission_id = sqlite3_column_int64(st, 15),
+			.late_penalty = sqlite3_column_double(st, 9), .content_hash = book_col_text(st, 10),
+			.commit_id = book_col_text(st, 11), .graded_at = book_col_text(st, 12), .error = book_col_text(st, 13),
+			.report = book_col_text(st, 14), .submission_id = sqlite3_column_int64(st, 15),
 		};
 	}
 	sqlite3_finalize(st);

@@ -41,6 +41,11 @@ struct book_table {
 int book_load_latest(struct book *b, struct book_table *out, char *err, size_t errlen);
 void book_table_release(struct book_table *t);
 
+/* Column i of a row as a new string, NULL for SQL NULL (for this room's
+ * readers). */
+struct sqlite3_stmt;
+char *book_col_text(struct sqlite3_stmt *st, int i);
+
 /* One row per student (RFC 4180, csv.h): student, name, email, status,
  * score, max_score, bonus, late_penalty, total (score minus the late
  * penalty), one column per exercise, content_hash, commit, graded_at. */
@@ -62,5 +67,14 @@ int book_export_feedback(const struct book_table *t, const char *dir, size_t *wr
  * a results.json of score 0 saying why.  DIR is created when missing. */
 int book_export_gradescope(const struct book_table *t, const char *dir, size_t *written, char *err,
 			   size_t errlen);
+
+/* The class overview: one self-contained HTML page (book/html.c; no
+ * request leaves it) with a histogram of scores, the pass rate per check
+ * (the most failed first), the grading time per submission, the score
+ * changes since each student's previous result (history.h) and a
+ * sortable, filterable table of students linking to
+ * feedback/STUDENT/report.txt (what book_export_feedback writes), added
+ * to 'out'.  Reads the book for what the table does not hold. */
+int book_export_html(struct book *b, const struct book_table *t, struct buf *out, char *err, size_t errlen);
 
 #endif

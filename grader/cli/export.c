@@ -1,7 +1,7 @@
 /*
  * export.c - `grade export FORMAT [--gradebook FILE] [TARGET]`: what the
  * gradebook holds now, written for others without grading again
- * (book/export.h): csv [FILE], feedback DIR, gradescope DIR.
+ * (book/export.h): csv [FILE], feedback DIR, gradescope DIR, html FILE.
  */
 #include "cli/cli.h"
 
@@ -24,7 +24,7 @@ static int write_out(const char *path, const char *text, size_t len)
 	return write_file_replace(path, text, len);
 }
 
-static int export_csv(const struct book_table *t, const char *target, char *err, size_t errlen)
+static int export_csv(struct book *book, const struct book_table *t, const char *target, char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT((size_t)1 << 40);
 	book_export_csv(t, &b);
@@ -46,24 +46,37 @@ static int export_dir(int (*write)(const struct book_table *, const char *, size
 	return 0;
 }
 
-static int export_feedback(const struct book_table *t, const char *target, char *err, size_t errlen)
+static int export_feedback(struct book *book, const struct book_table *t, const char *target, char *err,
+			   size_t errlen)
 {
 	return export_dir(book_export_feedback, "feedback", t, target, err, errlen);
 }
 
-static int export_gradescope(const struct book_table *t, const char *target, char *err, size_t errlen)
+static int export_gradescope(struct book *book, const struct book_table *t, const char *target, char *err,
+			     size_t errlen)
 {
 	return export_dir(book_export_gradescope, "gradescope results", t, target, err, errlen);
+}
+
+static int export_html(struct book *book, const struct book_table *t, const char *target, char *err, size_t errlen)
+{
+	struct buf b = BUF_INIT((size_t)1 << 40);
+	int rc = book_export_html(book, t, &b, err, errlen);
+	if (rc == 0 && (rc = write_out(target, b.data ? b.data : "", b.len)) < 0)
+		snprintf(err, errlen, "cannot write '%s': %s", target, strerror(errno));
+	buf_release(&b);
+	return rc;
 }
 
 static const struct {
 	const char *name;
 	bool needs_target;
-	int (*run)(const struct book_table *t, const char *target, char *err, size_t errlen);
+	int (*run)(struct book *book, const struct book_table *t, const char *target, char *err, size_t errlen);
 } exporters[] = {
 	{ "csv", false, export_csv },
 	{ "feedback", true, export_feedback },
 	{ "gradescope", true, export_gradescope },
+	{ "html", true, export_html },
 };
 
 /* "csv, feedback, ...": the exporters' names, for messages. */
@@ -117,7 +130,7 @@ int cmd_export(int argc, char **argv)
 	struct book *b = NULL;
 	struct book_table t = { 0 };
 	if (book_open_existing(&b, gradebook, err, sizeof(err)) < 0 || book_load_latest(b, &t, err, sizeof(err)) < 0 ||
-	    exporters[i].run(&t, target, err, sizeof(err)) < 0)
+	    exporters[i].run(b, &t, target, err, sizeof(err)) < 0)
 		fprintf(stderr, "grade: %s\n", err);
 	else
 		status = EXIT_GRADED;

@@ -32,7 +32,8 @@ static const struct command commands[] = {
 	  "write the gradebook's current results without grading:\n"
 	  "csv [FILE] (one row per student, RFC 4180), feedback DIR\n"
 	  "(each student's report in text, Markdown and JSON),\n"
-	  "gradescope DIR (DIR/STUDENT/results.json)" },
+	  "gradescope DIR (DIR/STUDENT/results.json), html FILE (an\n"
+	  "overview page: charts, the table of students, changes)" },
 	{ "merge", cmd_merge, "merge BOOK... -o FILE",
 	  "merge gradebooks (the shards of a class) into FILE, history\n"
 	  "kept; merging again, or overlapping books, changes nothing" },
