@@ -110,7 +110,9 @@ int book_load_changes(struct book *b, int64_t run, struct book_changes *out, cha
 			change_release(&c);
 			continue;
 		}
-		load_checks(checks, before, after, &c);
+		/* A missing submission has no checks: that it is missing says it all. */
+		if (strcmp(c.before_status, "missing") && strcmp(c.after_status, "missing"))
+			load_checks(checks, before, after, &c);
 		xgrow((void **)&out->items, &alloc, out->n + 1, sizeof(*out->items));
 		out->items[out->n++] = c;
 	}
@@ -148,13 +150,20 @@ static void put_result(struct buf *out, const char *status, bool has, double sco
 
 void book_changes_print(const struct book_changes *c, struct buf *out)
 {
-	if (!c->n)
+	if (!c->n) {
+		buf_puts(out, "no score changed since each student's previous run\n");
 		return;
+	}
 	buf_printf(out, "score changes since the previous run (%zu student%s):\n", c->n, c->n == 1 ? "" : "s");
+	int width = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		int w = (int)strlen(c->items[i].student);
+		width = w > width && w <= 32 ? w : width;
+	}
 	for (size_t i = 0; i < c->n; i++) {
 		const struct book_change *ch = &c->items[i];
 		char *who = report_clean(ch->student, 256);
-		buf_printf(out, "  %s  ", who);
+		buf_printf(out, "  %-*s  ", width, who);
 		free(who);
 		put_result(out, ch->before_status, ch->before_has_score, ch->before_score);
 		buf_puts(out, " → ");
@@ -171,4 +180,14 @@ void book_changes_print(const struct book_changes *c, struct buf *out)
 		}
 		buf_puts(out, "\n");
 	}
+}
+
+int book_diff_text(struct book *b, int64_t run, bool always, struct buf *out, char *err, size_t errlen)
+{
+	struct book_changes c;
+	int rc = book_load_changes(b, run, &c, err, errlen);
+	if (rc == 0 && (c.n || always))
+		book_changes_print(&c, out);
+	book_changes_release(&c);
+	return rc;
 }

@@ -8,7 +8,8 @@
  * 'latest'); their previous one is the run item before it, in whichever
  * earlier run reached them.  A student is listed when the two differ in
  * score or in status (graded, error, missing); with the checks whose
- * status changed (a check only one of the two has counts as changed).
+ * status changed (a check only one of the two has counts as changed;
+ * none are listed when one of the two is missing).
  */
 #ifndef GRADE_BOOK_HISTORY_H
 #define GRADE_BOOK_HISTORY_H
@@ -46,11 +47,17 @@ struct book_changes {
 int book_load_changes(struct book *b, int64_t run, struct book_changes *out, char *err, size_t errlen);
 void book_changes_release(struct book_changes *c);
 
-/* The listing, for people (empty when there is no change):
+/* The listing, for people, added to 'out':
  *
  *   score changes since the previous run (1 student):
- *     lee2  1 -> 3 (+2)  refcount/secret fail -> pass
- */
+ *     lee2  1 → 3 (+2)  refcount/secret fail → pass
+ *
+ * or a line saying that nothing changed. */
 void book_changes_print(const struct book_changes *c, struct buf *out);
+
+/* Loads the changes of 'run' (as book_load_changes) and prints them to
+ * 'out': what `grade batch` says at its end (only when something changed,
+ * 'always' false) and `grade export diff` (always). */
+int book_diff_text(struct book *b, int64_t run, bool always, struct buf *out, char *err, size_t errlen);
 
 #endif

@@ -21,6 +21,7 @@
 #include "base/util.h"
 #include "book/book.h"
 #include "book/hash.h"
+#include "book/history.h"
 #include "book/roster.h"
 #include "control/batch.h"
 #include "control/grade.h"
@@ -299,6 +300,13 @@ static int end_run(struct batch_job *job, const struct batch_args *a, int brc, c
 	}
 	printf("%zu students: %zu graded, %zu reused (unchanged), %zu missing, %zu errors; gradebook %s\n", n,
 	       job->graded, job->reused, job->missing, job->errors, a->gradebook);
+	/* The regrade diff: who this run changed, and by which checks. */
+	struct buf diff = BUF_INIT((size_t)1 << 30);
+	if (book_diff_text(job->book, job->run, false, &diff, err, 512) < 0)
+		fprintf(stderr, "grade: %s\n", err);
+	else if (diff.len)
+		fputs(diff.data, stdout);
+	buf_release(&diff);
 	return job->errors ? EXIT_INTERNAL : job->missing ? EXIT_SUBMISSION : EXIT_GRADED;
 }
 

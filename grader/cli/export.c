@@ -1,7 +1,8 @@
 /*
  * export.c - `grade export FORMAT [--gradebook FILE] [TARGET]`: what the
  * gradebook holds now, written for others without grading again
- * (book/export.h): csv [FILE], feedback DIR, gradescope DIR, html FILE.
+ * (book/export.h): csv [FILE], feedback DIR, gradescope DIR, html FILE,
+ * diff [FILE] (book/history.h).
  */
 #include "cli/cli.h"
 
@@ -15,24 +16,29 @@
 #include "base/util.h"
 #include "book/book.h"
 #include "book/export.h"
+#include "book/history.h"
 
-/* Writes 'text' to 'path' whole ("-" or NULL: standard output). */
-static int write_out(const char *path, const char *text, size_t len)
+/* Writes what an exporter put in 'b' (when rc is 0) to 'path' whole ("-"
+ * or NULL: standard output), and releases b.  Returns 0 or -1 with the
+ * message in err. */
+static int write_out(int rc, struct buf *b, const char *path, char *err, size_t errlen)
 {
-	if (!path || !strcmp(path, "-"))
-		return fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0 ? -1 : 0;
-	return write_file_replace(path, text, len);
+	const char *text = b->data ? b->data : "";
+	if (rc == 0 && (!path || !strcmp(path, "-")))
+		rc = fwrite(text, 1, b->len, stdout) != b->len || fflush(stdout) != 0 ? -1 : 0;
+	else if (rc == 0)
+		rc = write_file_replace(path, text, b->len);
+	if (rc < 0 && !err[0])
+		snprintf(err, errlen, "cannot write '%s': %s", path ? path : "standard output", strerror(errno));
+	buf_release(b);
+	return rc;
 }
 
 static int export_csv(struct book *book, const struct book_table *t, const char *target, char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT((size_t)1 << 40);
 	book_export_csv(t, &b);
-	int rc = write_out(target, b.data ? b.data : "", b.len);
-	if (rc < 0)
-		snprintf(err, errlen, "cannot write '%s': %s", target, strerror(errno));
-	buf_release(&b);
-	return rc;
+	return write_out(0, &b, target, err, errlen);
 }
 
 /* A directory of per-student files, and what was written. */
@@ -61,11 +67,13 @@ static int export_gradescope(struct book *book, const struct book_table *t, cons
 static int export_html(struct book *book, const struct book_table *t, const char *target, char *err, size_t errlen)
 {
 	struct buf b = BUF_INIT((size_t)1 << 40);
-	int rc = book_export_html(book, t, &b, err, errlen);
-	if (rc == 0 && (rc = write_out(target, b.data ? b.data : "", b.len)) < 0)
-		snprintf(err, errlen, "cannot write '%s': %s", target, strerror(errno));
-	buf_release(&b);
-	return rc;
+	return write_out(book_export_html(book, t, &b, err, errlen), &b, target, err, errlen);
+}
+
+static int export_diff(struct book *book, const struct book_table *t, const char *target, char *err, size_t errlen)
+{
+	struct buf b = BUF_INIT((size_t)1 << 30);
+	return write_out(book_diff_text(book, 0, true, &b, err, errlen), &b, target, err, errlen);
 }
 
 static const struct {
@@ -77,6 +85,7 @@ static const struct {
 	{ "feedback", true, export_feedback },
 	{ "gradescope", true, export_gradescope },
 	{ "html", true, export_html },
+	{ "diff", false, export_diff },
 };
 
 /* "csv, feedback, ...": the exporters' names, for messages. */

@@ -33,7 +33,9 @@ static const struct command commands[] = {
 	  "csv [FILE] (one row per student, RFC 4180), feedback DIR\n"
 	  "(each student's report in text, Markdown and JSON),\n"
 	  "gradescope DIR (DIR/STUDENT/results.json), html FILE (an\n"
-	  "overview page: charts, the table of students, changes)" },
+	  "overview page: charts, the table of students, changes),\n"
+	  "diff [FILE] (the score changes since each student's\n"
+	  "previous run, as grade batch lists them at its end)" },
 	{ "merge", cmd_merge, "merge BOOK... -o FILE",
 	  "merge gradebooks (the shards of a class) into FILE, history\n"
 	  "kept; merging again, or overlapping books, changes nothing" },

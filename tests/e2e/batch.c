@@ -6,7 +6,6 @@
  * missing submission.
  */
 #include <criterion/criterion.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,24 +20,13 @@ TestSuite(batch, .timeout = 240);
 
 static char dir[64];
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	free(cmd);
-}
-
 /* A class of three: alice (correct), bob (subtracts two), carol (syntax error). */
 static void make_class(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/grade-batch-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	char *data = test_data("submissions");
-	sh("mkdir '%s/class' && cp -r '%s/refcount-correct' '%s/class/alice' && "
+	run_sh("mkdir '%s/class' && cp -r '%s/refcount-correct' '%s/class/alice' && "
 	   "cp -r '%s/refcount-subtracts-two' '%s/class/bob' && cp -r '%s/refcount-syntax-error' '%s/class/carol'",
 	   dir, data, dir, data, dir, data, dir);
 	free(data);
@@ -46,7 +34,7 @@ static void make_class(void)
 
 static void remove_class(void)
 {
-	sh("rm -rf '%s'", dir);
+	run_sh("rm -rf '%s'", dir);
 }
 
 static bool have_sqlite3(void)
@@ -133,7 +121,7 @@ Test(batch, rerun_reuses_and_keeps_history, .init = make_class, .fini = remove_c
 
 	/* bob fixes his code: only bob is graded again, his old row stays. */
 	char *data = test_data("submissions/refcount-correct/refcount.py");
-	sh("cp '%s' '%s/class/bob/refcount.py'", data, dir);
+	run_sh("cp '%s' '%s/class/bob/refcount.py'", data, dir);
 	free(data);
 	batch(&r, NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);

@@ -6,7 +6,6 @@
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +20,6 @@ TestSuite(export, .timeout = 240);
 
 static char dir[64];
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	free(cmd);
-}
-
 static char *in_dir(const char *name)
 {
 	return xasprintf("%s/%s", dir, name);
@@ -44,7 +32,7 @@ static void make_class(void)
 	snprintf(dir, sizeof(dir), "/tmp/grade-export-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	char *data = test_data("submissions");
-	sh("mkdir '%s/subs' && cp -r '%s/refcount-correct' '%s/subs/ob' && cp -r '%s/refcount-returns-string' '%s/subs/lee'",
+	run_sh("mkdir '%s/subs' && cp -r '%s/refcount-correct' '%s/subs/ob' && cp -r '%s/refcount-returns-string' '%s/subs/lee'",
 	   dir, data, dir, data, dir);
 	free(data);
 	char *roster = in_dir("roster.csv");
@@ -67,7 +55,7 @@ static void make_class(void)
 
 static void remove_class(void)
 {
-	sh("rm -rf '%s'", dir);
+	run_sh("rm -rf '%s'", dir);
 }
 
 static void export(struct run_result *r, const char *format, const char *target)
@@ -167,12 +155,12 @@ Test(export, feedback_is_what_the_student_would_see, .init = make_class, .fini =
 	run_result_release(&r);
 
 	/* The hidden check's words are in the gradebook, in no student's file. */
-	sh("grep -q SECRET-FEEDBACK '%s/gb.sqlite' '%s/gb.sqlite-wal' 2>/dev/null || sqlite3 '%s/gb.sqlite' \"SELECT report FROM submissions\" | grep -q SECRET-FEEDBACK",
+	run_sh("grep -q SECRET-FEEDBACK '%s/gb.sqlite' '%s/gb.sqlite-wal' 2>/dev/null || sqlite3 '%s/gb.sqlite' \"SELECT report FROM submissions\" | grep -q SECRET-FEEDBACK",
 	   dir, dir, dir);
-	sh("! grep -r SECRET-FEEDBACK '%s'", fb);
-	sh("grep -q 'hidden check' '%s/lee2/report.txt' && grep -q '^## grade: ' '%s/lee2/report.md'", fb, fb);
+	run_sh("! grep -r SECRET-FEEDBACK '%s'", fb);
+	run_sh("grep -q 'hidden check' '%s/lee2/report.txt' && grep -q '^## grade: ' '%s/lee2/report.md'", fb, fb);
 	/* The one without a submission is told so. */
-	sh("grep -q 'kim3: no report (missing): cannot open submission' '%s/kim3/report.txt'", fb);
+	run_sh("grep -q 'kim3: no report (missing): cannot open submission' '%s/kim3/report.txt'", fb);
 	free(sub);
 	free(path);
 	free(fb);
@@ -238,9 +226,9 @@ Test(export, gradescope_results_per_student, .init = make_class, .fini = remove_
 		json_decref(j);
 		free(path);
 	}
-	sh("! grep -r SECRET-FEEDBACK '%s'", gs);
+	run_sh("! grep -r SECRET-FEEDBACK '%s'", gs);
 	/* Kim submitted nothing: score 0, and the reason. */
-	sh("grep -q '\"score\": 0' '%s/kim3/results.json' && grep -q 'cannot open submission' '%s/kim3/results.json'", gs,
+	run_sh("grep -q '\"score\": 0' '%s/kim3/results.json' && grep -q 'cannot open submission' '%s/kim3/results.json'", gs,
 	   gs);
 	free(gs);
 }
@@ -258,7 +246,7 @@ Test(export, grade_gradescope_in_its_container, .init = make_class, .fini = remo
 	json_t *j = load_json(results);
 	cr_assert_float_eq(json_number_value(json_object_get(j, "score")), book_score("lee2"), 1e-9);
 	json_decref(j);
-	sh("! grep -q SECRET-FEEDBACK '%s'", results);
+	run_sh("! grep -q SECRET-FEEDBACK '%s'", results);
 
 	/* What cannot be graded still gets results: score 0 and why. */
 	char *none = in_dir("subs/kim");
@@ -274,7 +262,7 @@ Test(export, grade_gradescope_in_its_container, .init = make_class, .fini = remo
 	run_grade(&r, bad_rubric);
 	cr_assert_eq(r.status, 3, "%d: %s", r.status, r.err);
 	run_result_release(&r);
-	sh("grep -q 'rubric has errors' '%s'", results);
+	run_sh("grep -q 'rubric has errors' '%s'", results);
 	free(none);
 	free(sub);
 	free(results);

@@ -16,7 +16,6 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,17 +34,6 @@ TestSuite(interrupt, .timeout = 600);
 
 static char dir[64];
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	free(cmd);
-}
-
 static void make_class(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/grade-interrupt-XXXXXX");
@@ -60,7 +48,7 @@ static void make_class(void)
 		size_t len = 0;
 		cr_assert_eq(read_file(&text, &len, from, 1 << 20), 0, "%s", from);
 		if (i == 0)
-			sh("mkdir '%s/class'", dir);
+			run_sh("mkdir '%s/class'", dir);
 		cr_assert_eq(mkdir(sub, 0755), 0);
 		FILE *f = fopen(to, "w");
 		cr_assert_not_null(f);
@@ -76,7 +64,7 @@ static void make_class(void)
 
 static void remove_class(void)
 {
-	sh("rm -rf '%s'", dir);
+	run_sh("rm -rf '%s'", dir);
 }
 
 /* Starts `grade batch` on the class into gradebook 'gb', in a process

@@ -22,17 +22,6 @@ TestSuite(merge, .timeout = 240);
 
 static char dir[64];
 
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *cmd = xvasprintf(fmt, ap);
-	va_end(ap);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	free(cmd);
-}
-
 /* Nine students, three of each: correct, off by two, a syntax error. */
 static void make_class(void)
 {
@@ -40,15 +29,15 @@ static void make_class(void)
 	snprintf(dir, sizeof(dir), "/tmp/grade-merge-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
 	char *data = test_data("submissions");
-	sh("mkdir '%s/class'", dir);
+	run_sh("mkdir '%s/class'", dir);
 	for (int i = 0; i < CLASS_SIZE; i++)
-		sh("cp -r '%s/%s' '%s/class/student%d'", data, kinds[i % 3], dir, i + 1);
+		run_sh("cp -r '%s/%s' '%s/class/student%d'", data, kinds[i % 3], dir, i + 1);
 	free(data);
 }
 
 static void remove_class(void)
 {
-	sh("rm -rf '%s'", dir);
+	run_sh("rm -rf '%s'", dir);
 }
 
 /* The sqlite3 shell's answer to sql on dir/book (new string). */
@@ -187,7 +176,7 @@ Test(merge, the_merged_book_says_what_one_machine_says_and_keeps_history, .init 
 
 	/* student1 fixes nothing but adds a comment: shard regraded, merged
 	 * again; the new result is current, the old one kept. */
-	sh("echo '# resubmitted' >> '%s/class/student1/refcount.py'", dir);
+	run_sh("echo '# resubmitted' >> '%s/class/student1/refcount.py'", dir);
 	char *shard_of = NULL;
 	for (int i = 1; i <= 3 && !shard_of; i++) {
 		char book[16];

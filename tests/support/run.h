@@ -22,6 +22,9 @@ void report_python(json_t *report, int *major, int *minor);
 /* Applies an expected.json's "python" entries ({"CONDITION": {key: value...}}, e.g. ">=3.12") that hold for
  * major.minor: objects are merged, other values replaced. */
 void expect_for_version(json_t *expected, int major, int minor, const char *name);
+/* Runs the shell command printf(fmt, ...) makes; the test fails unless it
+ * exits 0. */
+void run_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* $GRADE_TEST_DATA/rel, a new string. */
 char *test_data(const char *rel);
 
