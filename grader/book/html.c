@@ -140,8 +140,9 @@ static int load_rates(struct book *b, struct check_rate **out, size_t *n, char *
 	if (sqlite3_prepare_v2(db,
 			       "SELECT c.exercise || '/' || c.check_id, sum(c.status = 'pass'), count(*)"
 			       " FROM checks c JOIN latest l ON l.id = c.submission_id"
+			       " JOIN exercises e ON e.submission_id = c.submission_id AND e.exercise = c.exercise"
 			       " GROUP BY c.exercise, c.check_id"
-			       " ORDER BY 1.0 * sum(c.status = 'pass') / count(*), min(c.position), 1",
+			       " ORDER BY 1.0 * sum(c.status = 'pass') / count(*), min(e.position), min(c.position), 1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return fail(err, errlen, "gradebook: %s", sqlite3_errmsg(db));
 	int rc;

@@ -48,7 +48,10 @@ static int export_dir(int (*write)(const struct book_table *, const char *, size
 	size_t n = 0;
 	if (write(t, target, &n, err, errlen) < 0)
 		return -1;
-	fprintf(stderr, "grade: %s for %zu students in %s/\n", what, n, target);
+	size_t len = strlen(target);
+	while (len > 1 && target[len - 1] == '/')
+		len--;
+	fprintf(stderr, "grade: %s for %zu students in %.*s/\n", what, n, (int)len, target);
 	return 0;
 }
 
