@@ -310,8 +310,28 @@ int grade_submission(struct worker *w, const struct rubric *r, const char *dir, 
 	return 0;
 }
 
+void grade_source_release(struct grade_source *s)
+{
+	if (!s)
+		return;
+	free(s->repo);
+	free(s->branch);
+	free(s->commit);
+	free(s->commit_time);
+	free(s->deadline);
+	free(s->date_source);
+	free(s->evidence_time);
+	free(s->late_policy);
+	free_strings(s->notes, s->n_notes);
+	memset(s, 0, sizeof(*s));
+}
+
 void grade_result_release(struct grade_result *g)
 {
+	if (g->source) {
+		grade_source_release(g->source);
+		free(g->source);
+	}
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		struct exercise_result *e = &g->exercises[i];
 		for (size_t j = 0; j < e->n_checks; j++) {

@@ -26,7 +26,32 @@ struct exercise_result {
 	int timeouts_waited;  /* check children that ran to their time limit */
 };
 
+/* Where the graded files came from when they are a git commit
+ * (docs/deadlines.md); every string owned, NULL when not known. */
+struct grade_source {
+	char *repo;            /* the repository as the roster or the command line gives it */
+	char *branch;          /* the branch graded, NULL for a revision or a detached HEAD */
+	char *commit;          /* the commit's full hex id */
+	char *commit_time;     /* its committer date, ISO 8601 in the committer's zone */
+	bool worktree;         /* graded from a work tree's files (grade DIR), not from the commit */
+	bool dirty;            /* that work tree had changes not committed */
+	/* With a deadline (grade batch --deadline): */
+	char *deadline;        /* ISO 8601 */
+	char *date_source;     /* "committer", "fetched" or "pushed" (due.h) */
+	char *evidence_time;   /* the time that decided, ISO 8601 UTC */
+	bool late;             /* this commit came after the deadline */
+	double days_late;      /* (evidence - deadline) / 1 day, 0 when on time */
+	double days_charged;   /* started days the late policy charged */
+	double late_penalty;   /* points taken off this result's score */
+	char *late_policy;     /* the policy in words */
+	char **notes;          /* forgery flags and refused tree entries, for people */
+	size_t n_notes;
+};
+
+void grade_source_release(struct grade_source *s);
+
 struct grade_result {
+	struct grade_source *source;   /* NULL: a folder, not a commit */
 	char *submission;
 	char python[128];
 	struct exercise_result *exercises;
