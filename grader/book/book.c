@@ -85,24 +85,49 @@ static const char *const migrations[] = {
 	"CREATE VIEW latest AS"
 	"  SELECT s.* FROM submissions s JOIN run_items i ON i.submission_id = s.id"
 	"  WHERE i.id = (SELECT MAX(j.id) FROM run_items j WHERE j.student = i.student);",
+	/* 1 -> 2: git repositories and deadlines (docs/deadlines.md). */
+	"ALTER TABLE submissions ADD COLUMN commit_time TEXT;"
+	"ALTER TABLE submissions ADD COLUMN deadline TEXT;"
+	"ALTER TABLE submissions ADD COLUMN evidence_time TEXT;"
+	"ALTER TABLE submissions ADD COLUMN days_late REAL;"
+	"ALTER TABLE run_items ADD COLUMN alongside_id INTEGER REFERENCES submissions(id);"
+	"CREATE TABLE git_fetches ("
+	"  repo TEXT NOT NULL,"
+	"  branch TEXT NOT NULL,"
+	"  fetched_at TEXT NOT NULL,"
+	"  tip TEXT NOT NULL,"
+	"  PRIMARY KEY (repo, branch, fetched_at)) WITHOUT ROWID;"
+	"CREATE TABLE git_seen ("
+	"  repo TEXT NOT NULL,"
+	"  commit_id TEXT NOT NULL,"
+	"  first_fetched_at TEXT NOT NULL,"
+	"  PRIMARY KEY (repo, commit_id)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 _Static_assert(N_MIGRATIONS == BOOK_SCHEMA_VERSION, "one migration per schema version");
 
 enum stmt_id {
-	ST_FIND, ST_REUSE, ST_SUBMISSION, ST_EXERCISE, ST_CHECK, ST_STUDENT, ST_RUN_BEGIN, ST_RUN_END, ST_COUNT
+	ST_FIND, ST_REUSE, ST_SUBMISSION, ST_FINAL, ST_SEEN_ADD, ST_SEEN, ST_TIP_ADD, ST_LAST_TIP, ST_PRIOR_FETCH, ST_EXERCISE, ST_CHECK, ST_STUDENT, ST_RUN_BEGIN, ST_RUN_END, ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_FIND] = "SELECT id FROM submissions WHERE key = ?1 AND student = ?2 AND status = 'graded' ORDER BY id DESC LIMIT 1",
-	[ST_REUSE] = "INSERT INTO run_items (run_id, student, submission_id, reused) VALUES (?1, ?2, ?3, ?4)",
+	[ST_REUSE] = "INSERT INTO run_items (run_id, student, submission_id, reused, alongside_id)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_FINAL] = "SELECT coalesce(score, 0) - coalesce(late_penalty, 0) FROM submissions WHERE id = ?1",
+	[ST_SEEN_ADD] = "INSERT OR IGNORE INTO git_seen (repo, commit_id, first_fetched_at) VALUES (?1, ?2, ?3)",
+	[ST_SEEN] = "SELECT first_fetched_at FROM git_seen WHERE repo = ?1 AND commit_id = ?2",
+	[ST_TIP_ADD] = "INSERT OR IGNORE INTO git_fetches (repo, branch, fetched_at, tip) VALUES (?1, ?2, ?3, ?4)",
+	[ST_LAST_TIP] = "SELECT tip, fetched_at FROM git_fetches WHERE repo = ?1 AND branch = ?2"
+			" ORDER BY fetched_at DESC LIMIT 1",
+	[ST_PRIOR_FETCH] = "SELECT max(fetched_at) FROM git_fetches WHERE repo = ?1 AND fetched_at <= ?2",
 	[ST_SUBMISSION] =
 		"INSERT INTO submissions (run_id, student, path, status, key, content_hash, rubric_hash, grader,"
 		" python, commit_id, late_penalty, score, max_score, bonus_score, bonus_max, seconds, error, report,"
-		" graded_at)"
+		" graded_at, commit_time, deadline, evidence_time, days_late)"
 		" SELECT ?1, ?2, ?3, ?4, ?5, ?6, rubric_hash, grader, python, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-		" ?15, strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM runs WHERE id = ?1",
+		" ?15, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?16, ?17, ?18, ?19 FROM runs WHERE id = ?1",
 	[ST_EXERCISE] = "INSERT INTO exercises (submission_id, exercise, position, key, score, max_score, bonus_score,"
 			" bonus_max, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_CHECK] = "INSERT INTO checks (submission_id, exercise, check_id, position, status, score, max_score,"
@@ -347,7 +372,8 @@ int book_find(struct book *b, const char *key, const char *student, int64_t *id,
 	return 0;
 }
 
-int book_reuse(struct book *b, int64_t run, const char *student, int64_t id, char *err, size_t errlen)
+int book_item(struct book *b, int64_t run, const char *student, int64_t id, int64_t alongside, bool reused,
+	      char *err, size_t errlen)
 {
 	sqlite3_stmt *st = stmt(b, ST_REUSE, err, errlen);
 	if (!st)
@@ -355,8 +381,107 @@ int book_reuse(struct book *b, int64_t run, const char *student, int64_t id, cha
 	sqlite3_bind_int64(st, 1, run);
 	bind_text(st, 2, student);
 	sqlite3_bind_int64(st, 3, id);
-	sqlite3_bind_int(st, 4, 1);
+	sqlite3_bind_int(st, 4, reused);
+	if (alongside)
+		sqlite3_bind_int64(st, 5, alongside);
 	return step_done(b, st, err, errlen);
+}
+
+int book_reuse(struct book *b, int64_t run, const char *student, int64_t id, char *err, size_t errlen)
+{
+	return book_item(b, run, student, id, 0, true, err, errlen);
+}
+
+/* Runs a one-row query whose first column is text (*out NULL: no row or NULL). */
+static int query_text(struct book *b, sqlite3_stmt *st, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*out = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(b, err, errlen, "cannot read");
+	return 0;
+}
+
+int book_final_score(struct book *b, int64_t id, double *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(b, ST_FINAL, err, errlen);
+	*out = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(b, err, errlen, "cannot read");
+}
+
+int book_git_seen_add(struct book *b, const char *repo, const char *commit, const char *at, char *err,
+		      size_t errlen)
+{
+	sqlite3_stmt *st = stmt(b, ST_SEEN_ADD, err, errlen);
+	if (!st)
+		return -1;
+	bind_text(st, 1, repo);
+	bind_text(st, 2, commit);
+	bind_text(st, 3, at);
+	return step_done(b, st, err, errlen);
+}
+
+int book_git_first_fetched(struct book *b, const char *repo, const char *commit, char **at, char *err,
+			   size_t errlen)
+{
+	sqlite3_stmt *st = stmt(b, ST_SEEN, err, errlen);
+	if (!st)
+		return -1;
+	bind_text(st, 1, repo);
+	bind_text(st, 2, commit);
+	return query_text(b, st, at, err, errlen);
+}
+
+int book_git_tip_add(struct book *b, const char *repo, const char *branch, const char *at, const char *tip,
+		     char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(b, ST_TIP_ADD, err, errlen);
+	if (!st)
+		return -1;
+	bind_text(st, 1, repo);
+	bind_text(st, 2, branch);
+	bind_text(st, 3, at);
+	bind_text(st, 4, tip);
+	return step_done(b, st, err, errlen);
+}
+
+int book_git_last_tip(struct book *b, const char *repo, const char *branch, char **tip, char **at, char *err,
+		      size_t errlen)
+{
+	sqlite3_stmt *st = stmt(b, ST_LAST_TIP, err, errlen);
+	*at = NULL;
+	if (!st)
+		return -1;
+	bind_text(st, 1, repo);
+	bind_text(st, 2, branch);
+	*tip = NULL;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*tip = xstrdup((const char *)sqlite3_column_text(st, 0));
+		*at = xstrdup((const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(b, err, errlen, "cannot read");
+}
+
+int book_git_prior_fetch(struct book *b, const char *repo, const char *before, char **at, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(b, ST_PRIOR_FETCH, err, errlen);
+	if (!st)
+		return -1;
+	bind_text(st, 1, repo);
+	bind_text(st, 2, before);
+	return query_text(b, st, at, err, errlen);
 }
 
 static double num(const json_t *o, const char *key)
@@ -445,9 +570,18 @@ int book_record(struct book *b, int64_t run, const struct book_submission *s, co
 	bind_text(st, 4, status);
 	bind_text(st, 5, s->key);
 	bind_text(st, 6, s->content_hash);
-	bind_text(st, 7, s->who->commit);
-	if (s->who->has_late_penalty)
+	const json_t *src = json_object_get(report, "source");
+	const char *commit = src ? json_string_value(json_object_get(src, "commit")) : s->who->commit;
+	bind_text(st, 7, commit);
+	if (json_is_number(json_object_get(src, "late_penalty")))
+		sqlite3_bind_double(st, 8, num(src, "late_penalty"));
+	else if (s->who->has_late_penalty)
 		sqlite3_bind_double(st, 8, s->who->late_penalty);
+	bind_text(st, 16, json_string_value(json_object_get(src, "commit_time")));
+	bind_text(st, 17, json_string_value(json_object_get(src, "deadline")));
+	bind_text(st, 18, json_string_value(json_object_get(src, "evidence_time")));
+	if (json_is_number(json_object_get(src, "days_late")))
+		sqlite3_bind_double(st, 19, num(src, "days_late"));
 	if (report) {
 		sqlite3_bind_double(st, 9, num(report, "score"));
 		sqlite3_bind_double(st, 10, num(report, "max_score"));
@@ -462,13 +596,11 @@ int book_record(struct book *b, int64_t run, const struct book_submission *s, co
 	int64_t sid = sqlite3_last_insert_rowid(b->db);
 	if (report && record_parts(b, sid, report, s, err, errlen) < 0)
 		goto done;
-	if (!(st = stmt(b, ST_REUSE, err, errlen)))
+	if (s->id_out)
+		*s->id_out = sid;
+	if (!s->no_item && book_item(b, run, s->who->student, sid, s->alongside, false, err, errlen) < 0)
 		goto done;
-	sqlite3_bind_int64(st, 1, run);
-	bind_text(st, 2, s->who->student);
-	sqlite3_bind_int64(st, 3, sid);
-	sqlite3_bind_int(st, 4, 0);
-	if (step_done(b, st, err, errlen) < 0 || book_commit(b, err, errlen) < 0)
+	if (book_commit(b, err, errlen) < 0)
 		goto done;
 	if (status_out)
 		*status_out = status;

@@ -27,7 +27,7 @@
 #include "book/roster.h"
 
 /* PRAGMA user_version of the schema this grade writes (docs/gradebook.md). */
-#define BOOK_SCHEMA_VERSION 1
+#define BOOK_SCHEMA_VERSION 2
 
 struct book;
 
@@ -68,6 +68,11 @@ struct book_submission {
 	const char *error;          /* why it is "error" or "missing", or NULL */
 	const char *const *exercise_keys;   /* per exercise of the report, in order (may be NULL) */
 	size_t n_exercise_keys;
+	/* A git commit's result: its commit, dates and late penalty come
+	 * from the report's "source" (docs/reports.md), not from 'who'. */
+	bool no_item;               /* record the row only: its run item comes later (book_item) */
+	int64_t alongside;          /* the run item's other attempt (a late commit), 0: none */
+	int64_t *id_out;            /* receives the row's id (may be NULL) */
 };
 
 /* Records s in run 'run': the submission row, its exercises and checks
@@ -86,6 +91,30 @@ int book_find(struct book *b, const char *key, const char *student, int64_t *id,
 
 /* Records that 'student' is, in run 'run', the earlier result 'id'. */
 int book_reuse(struct book *b, int64_t run, const char *student, int64_t id, char *err, size_t errlen);
+
+/* The run item of 'student' in 'run': result 'id', with 'alongside' (0:
+ * none) the other attempt graded for them (the on-time and the late
+ * commit: the item points at the one that counts). */
+int book_item(struct book *b, int64_t run, const char *student, int64_t id, int64_t alongside, bool reused,
+	      char *err, size_t errlen);
+
+/* A result's score after its late penalty (0 for a row without a score). */
+int book_final_score(struct book *b, int64_t id, double *out, char *err, size_t errlen);
+
+/* The evidence of when commits existed (docs/deadlines.md): the first
+ * fetch that saw each commit of a repository, and each fetch's branch tips.
+ * Times are ISO 8601 UTC; strings returned are the caller's (NULL: none). */
+int book_git_seen_add(struct book *b, const char *repo, const char *commit, const char *at, char *err,
+		      size_t errlen);
+int book_git_first_fetched(struct book *b, const char *repo, const char *commit, char **at, char *err,
+			   size_t errlen);
+int book_git_tip_add(struct book *b, const char *repo, const char *branch, const char *at, const char *tip,
+		     char *err, size_t errlen);
+int book_git_last_tip(struct book *b, const char *repo, const char *branch, char **tip, char **at, char *err,
+		      size_t errlen);
+/* The latest fetch of 'repo' at or before 'before'. */
+int book_git_prior_fetch(struct book *b, const char *repo, const char *before, char **at, char *err,
+			 size_t errlen);
 
 /* Groups the calls between them in one transaction (many book_reuse()s). */
 int book_begin(struct book *b, char *err, size_t errlen);

@@ -19,13 +19,15 @@ static const char collect_schema[] =
 	"CREATE TEMP TABLE m_students (src INTEGER, id, name, email);"
 	"CREATE TEMP TABLE m_subs (src INTEGER, old_id INTEGER, run_old INTEGER, student, path, status, key,"
 	"  content_hash, rubric_hash, grader, python, commit_id, late_penalty, score, max_score, bonus_score,"
-	"  bonus_max, seconds, error, report, graded_at);"
+	"  bonus_max, seconds, error, report, graded_at, commit_time, deadline, evidence_time, days_late);"
 	"CREATE TEMP TABLE m_ex (src INTEGER, sub_old INTEGER, exercise, position, key, score, max_score,"
 	"  bonus_score, bonus_max, error);"
 	"CREATE TEMP TABLE m_checks (src INTEGER, sub_old INTEGER, exercise, check_id, position, status, score,"
 	"  max_score, seconds);"
 	"CREATE TEMP TABLE m_items (src INTEGER, old_id INTEGER, run_old INTEGER, student, sub_old INTEGER,"
-	"  reused);";
+	"  reused, alongside_old INTEGER);"
+	"CREATE TEMP TABLE m_fetches (repo, branch, fetched_at, tip);"
+	"CREATE TEMP TABLE m_seen (repo, commit_id, first_fetched_at);";
 
 /* One input's rows into the m_ tables; ?1 is the input's number. */
 static const char *const collect_sql[] = {
@@ -34,12 +36,14 @@ static const char *const collect_sql[] = {
 	"INSERT INTO m_students SELECT ?1, id, name, email FROM src.students",
 	"INSERT INTO m_subs SELECT ?1, id, run_id, student, path, status, key, content_hash, rubric_hash, grader,"
 	"  python, commit_id, late_penalty, score, max_score, bonus_score, bonus_max, seconds, error, report,"
-	"  graded_at FROM src.submissions",
+	"  graded_at, commit_time, deadline, evidence_time, days_late FROM src.submissions",
 	"INSERT INTO m_ex SELECT ?1, submission_id, exercise, position, key, score, max_score, bonus_score,"
 	"  bonus_max, error FROM src.exercises",
 	"INSERT INTO m_checks SELECT ?1, submission_id, exercise, check_id, position, status, score, max_score,"
 	"  seconds FROM src.checks",
-	"INSERT INTO m_items SELECT ?1, id, run_id, student, submission_id, reused FROM src.run_items",
+	"INSERT INTO m_items SELECT ?1, id, run_id, student, submission_id, reused, alongside_id FROM src.run_items",
+	"INSERT INTO m_fetches SELECT repo, branch, fetched_at, tip FROM src.git_fetches",
+	"INSERT INTO m_seen SELECT repo, commit_id, first_fetched_at FROM src.git_seen",
 };
 
 /* The merged book from the m_ tables, in an order that does not depend on
@@ -62,10 +66,11 @@ static const char build_sql[] =
 	"  AND m.grader IS r.grader AND m.python IS r.python AND m.total IS r.total;"
 	"CREATE INDEX temp.run_map_src ON run_map (src, old_id);"
 	"INSERT INTO main.submissions (run_id, student, path, status, key, content_hash, rubric_hash, grader, python,"
-	"    commit_id, late_penalty, score, max_score, bonus_score, bonus_max, seconds, error, report, graded_at)"
+	"    commit_id, late_penalty, score, max_score, bonus_score, bonus_max, seconds, error, report, graded_at,"
+	"    commit_time, deadline, evidence_time, days_late)"
 	"  SELECT rm.new_id, s.student, s.path, s.status, s.key, s.content_hash, s.rubric_hash, s.grader, s.python,"
 	"    s.commit_id, s.late_penalty, s.score, s.max_score, s.bonus_score, s.bonus_max, s.seconds, s.error,"
-	"    s.report, s.graded_at"
+	"    s.report, s.graded_at, s.commit_time, s.deadline, s.evidence_time, s.days_late"
 	"  FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY student, graded_at, status, key, path"
 	"        ORDER BY run_old IS NULL) AS rn FROM m_subs) s"
 	"  JOIN run_map rm ON rm.src = s.src AND rm.old_id = s.run_old"
@@ -85,11 +90,19 @@ static const char build_sql[] =
 	"  ORDER BY sm.new_id, c.exercise, c.position;"
 	/* Within a run, items in submission order; runs in start order, so a
 	 * student's last item is the latest-started run's. */
-	"INSERT INTO main.run_items (run_id, student, submission_id, reused)"
-	"  SELECT rm.new_id, i.student, sm.new_id, MIN(i.reused) FROM m_items i"
+	"INSERT INTO main.run_items (run_id, student, submission_id, reused, alongside_id)"
+	"  SELECT rm.new_id, i.student, sm.new_id, MIN(i.reused), MIN(am.new_id) FROM m_items i"
 	"  JOIN run_map rm ON rm.src = i.src AND rm.old_id = i.run_old"
 	"  JOIN sub_map sm ON sm.src = i.src AND sm.old_id = i.sub_old"
-	"  GROUP BY rm.new_id, i.student, sm.new_id ORDER BY rm.new_id, sm.new_id, i.student;";
+	"  LEFT JOIN sub_map am ON am.src = i.src AND am.old_id = i.alongside_old"
+	"  GROUP BY rm.new_id, i.student, sm.new_id ORDER BY rm.new_id, sm.new_id, i.student;"
+	/* Evidence: every fetch, and each commit's earliest sighting. */
+	"INSERT INTO main.git_fetches (repo, branch, fetched_at, tip)"
+	"  SELECT repo, branch, fetched_at, MIN(tip) FROM m_fetches GROUP BY repo, branch, fetched_at"
+	"  ORDER BY repo, branch, fetched_at;"
+	"INSERT INTO main.git_seen (repo, commit_id, first_fetched_at)"
+	"  SELECT repo, commit_id, MIN(first_fetched_at) FROM m_seen GROUP BY repo, commit_id"
+	"  ORDER BY repo, commit_id;";
 
 static int db_fail(sqlite3 *db, const char *what, char *err, size_t errlen)
 {

@@ -9,6 +9,8 @@
 #include "base/util.h"
 #include "book/csv.h"
 #include "book/hash.h"
+#include "git/due.h"
+#include "git/repo.h"
 
 #define ROSTER_MAX_BYTES ((size_t)64 << 20)
 
@@ -19,6 +21,7 @@ static void entry_release(struct roster_entry *e)
 	free(e->name);
 	free(e->email);
 	free(e->commit);
+	free(e->deadline);
 }
 
 void roster_release(struct roster *r)
@@ -80,7 +83,7 @@ static long column(const struct csv_record *header, const char *name)
 static char *resolve(const char *roster, const char *path)
 {
 	const char *slash = strrchr(roster, '/');
-	if (path[0] == '/' || !slash)
+	if (path[0] == '/' || !slash || repo_is_url(path))
 		return xstrdup(path);
 	return xasprintf("%.*s/%s", (int)(slash - roster), roster, path);
 }
@@ -104,6 +107,7 @@ static int from_csv(struct roster *r, const char *file, struct diag_list *diags)
 	}
 	const struct csv_record *h = &t.records[0];
 	long cs = column(h, "student"), cp = column(h, "path"), cn = column(h, "name"), ce = column(h, "email");
+	long cd = column(h, "deadline");
 	if (cs < 0 || cp < 0) {
 		rc = diag_at(diags, &src, h->line - 1, 0, "the header row needs the columns 'student' and 'path'");
 		goto done;
@@ -123,6 +127,14 @@ static int from_csv(struct roster *r, const char *file, struct diag_list *diags)
 			e->name = xstrdup(rec->fields[cn]);
 		if (ce >= 0 && (size_t)ce < rec->n && *rec->fields[ce])
 			e->email = xstrdup(rec->fields[ce]);
+		if (cd >= 0 && (size_t)cd < rec->n && *rec->fields[cd]) {
+			int64_t at = 0;
+			char why[256];
+			if (due_parse_time(rec->fields[cd], &at, why, sizeof(why)) < 0)
+				rc = diag_at(diags, &src, rec->line - 1, 0, "deadline: %s", why);
+			e->deadline = xstrdup(rec->fields[cd]);
+			e->deadline_at = (long long)at;
+		}
 	}
 	for (size_t i = 0; i < r->n; i++)
 		for (size_t j = 0; j < i; j++)

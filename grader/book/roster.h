@@ -4,9 +4,10 @@
  * A roster comes from a directory of submission folders (each
  * subdirectory is one student, named after the folder; hidden folders
  * left out) or from a CSV file (csv.h) with a header row naming its
- * columns: 'student' and 'path' are required, 'name' and 'email' optional,
- * other columns are kept for later readers (columns[]).  A relative path
- * is relative to the CSV file's directory.  Students are unique; a
+ * columns: 'student' and 'path' are required, 'name', 'email' and
+ * 'deadline' (ISO 8601 with a zone: the student's own deadline, an
+ * extension) optional.  A relative path is relative to the CSV file's
+ * directory; a URL (git/repo.h) is kept as it is.  Students are unique; a
  * problem in the file is reported at its file:line:col.
  *
  * Extensible on purpose: a roster entry holds what a gradebook row needs
@@ -27,6 +28,8 @@ struct roster_entry {
 	char *name;        /* NULL when unknown */
 	char *email;       /* NULL when unknown */
 	char *commit;      /* the graded commit, when the path is a repository (NULL: none) */
+	char *deadline;    /* the roster's 'deadline' column (an extension), ISO 8601, or NULL */
+	long long deadline_at;   /* it in Unix seconds, when deadline is set */
 	bool has_late_penalty;
 	double late_penalty;   /* points taken off for lateness, when has_late_penalty */
 	size_t line;       /* its line in the CSV roster, 0 for a directory */

@@ -19,16 +19,21 @@
 #include "base/buf.h"
 #include "base/diag.h"
 #include "base/util.h"
+#include "book/attempt.h"
 #include "book/book.h"
+#include "book/csv.h"
 #include "book/hash.h"
 #include "book/history.h"
 #include "book/roster.h"
 #include "control/batch.h"
 #include "control/grade.h"
 #include "control/worker.h"
+#include "git/due.h"
+#include "git/repo.h"
 #include "grade_config.h"
 #include "report/report.h"
 #include "rubric/rubric.h"
+#include "run/scratch.h"
 #include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
 
@@ -42,19 +47,37 @@ static void on_interrupt(int sig)
 	interrupted = interrupted < 2 ? interrupted + 1 : 2;
 }
 
-/* One student of the roster, as this run sees them. */
-struct member {
-	char content[BOOK_HASH_HEX];   /* "" when the submission cannot be read */
+/* One thing to grade of a student: their folder, or one commit of their
+ * repository (the due one, or the late one beside it). */
+struct unit {
+	const char *dir;               /* what is graded (borrowed: the roster's path or the attempt's) */
+	struct attempt *attempt;       /* NULL for a folder */
+	char content[BOOK_HASH_HEX];
 	char key[BOOK_HASH_HEX];
 	char **exercise_keys;          /* one per rubric exercise */
-	char *unreadable;              /* why it cannot be hashed (missing), or NULL */
+	int64_t recorded;              /* its row once graded or found (0: not yet) */
+};
+
+/* One student of the roster, as this run sees them. */
+struct member {
+	struct unit units[2];
+	size_t n_units;
+	struct attempt attempts[2];
+	char *unreadable;              /* why there is nothing to grade (missing), or NULL */
+	char *failed;                  /* why the repository cannot be read (error, retried), or NULL */
+	bool reused;                   /* every unit's result was found */
+};
+
+/* A unit still to grade: member and unit indices. */
+struct todo_item {
+	size_t member, unit;
 };
 
 struct batch_job {
 	const struct rubric *rubric;
 	const struct roster *roster;
 	struct member *members;
-	size_t *todo;                  /* roster indices still to grade */
+	struct todo_item *todo;        /* still to grade */
 	size_t n_todo;
 	const struct sandbox_layers *layers;
 	struct worker worker;          /* the lane's own */
@@ -66,6 +89,7 @@ struct batch_job {
 	struct progress progress;      /* the parent's */
 	const char **todo_names;       /* the students of todo[] (borrowed strings) */
 	double time_budget;            /* --time-budget */
+	const struct repo_options *repos;
 };
 
 static int lane_start(void *ctx, char *err, size_t errlen)
@@ -84,13 +108,16 @@ static void lane_stop(void *ctx)
 static void grade_one(void *ctx, size_t index, struct batch_output *out)
 {
 	struct batch_job *job = ctx;
-	const struct roster_entry *e = &job->roster->entries[job->todo[index]];
+	const struct todo_item *t = &job->todo[index];
+	const struct unit *u = &job->members[t->member].units[t->unit];
 	struct grade_result g;
 	char err[512] = "";
-	if (grade_submission(&job->worker, job->rubric, e->path, job->time_budget, &g, err, sizeof(err)) < 0) {
+	if (grade_submission(&job->worker, job->rubric, u->dir, job->time_budget, &g, err, sizeof(err)) < 0) {
 		out->error = xstrdup(err);
 		out->unreadable = true;
 	} else {
+		if (u->attempt)
+			attempt_apply_penalty(u->attempt, job->repos, &g);
 		g.sandbox = *job->layers;
 		g.sandbox_known = true;
 		struct report_options ro = { .instructor = true };
@@ -98,32 +125,61 @@ static void grade_one(void *ctx, size_t index, struct batch_output *out)
 		out->text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(j);
 		if (!out->text) {
-			out->error = xasprintf("cannot format the report of '%s'", e->path);
+			out->error = xasprintf("cannot format the report of '%s'", u->dir);
 			out->internal = true;
 		}
 	}
 	grade_result_release(&g);
 }
 
+/* The run item of a member whose units are all recorded: with a late
+ * commit beside the due one, the item points at the better score after
+ * penalty (the due one on a tie) and names the other. */
+static int settle_member(struct batch_job *job, size_t i, bool reused, char *err, size_t errlen)
+{
+	struct member *m = &job->members[i];
+	const char *student = job->roster->entries[i].student;
+	if (m->n_units == 1)
+		return book_item(job->book, job->run, student, m->units[0].recorded, 0, reused, err, errlen);
+	double due = 0, late = 0;
+	if (book_final_score(job->book, m->units[0].recorded, &due, err, errlen) < 0 ||
+	    book_final_score(job->book, m->units[1].recorded, &late, err, errlen) < 0)
+		return -1;
+	size_t counted = late > due ? 1 : 0;
+	return book_item(job->book, job->run, student, m->units[counted].recorded, m->units[1 - counted].recorded,
+			 reused, err, errlen);
+}
+
 /* In the parent, as each submission finishes: one transaction. */
 static int record_one(void *ctx, size_t index, const struct batch_output *out)
 {
 	struct batch_job *job = ctx;
-	size_t i = job->todo[index];
+	const struct todo_item *t = &job->todo[index];
+	size_t i = t->member;
 	const struct roster_entry *e = &job->roster->entries[i];
 	struct member *m = &job->members[i];
+	struct unit *u = &m->units[t->unit];
 	struct book_submission s = {
 		.who = e,
 		.status = out->text ? "graded" : out->unreadable ? "missing" : "error",
-		.key = m->key,
-		.content_hash = m->content,
+		.key = u->key,
+		.content_hash = u->content,
 		.report = out->text,
 		.error = out->error,
-		.exercise_keys = (const char *const *)m->exercise_keys,
+		.exercise_keys = (const char *const *)u->exercise_keys,
 		.n_exercise_keys = job->rubric->n_exercises,
+		.no_item = m->n_units > 1,
+		.id_out = &u->recorded,
 	};
 	const char *status = s.status;
 	if (book_record(job->book, job->run, &s, &status, job->write_err, sizeof(job->write_err)) < 0) {
+		job->write_failed = true;
+		return -1;
+	}
+	bool all = true;
+	for (size_t k = 0; k < m->n_units; k++)
+		all = all && m->units[k].recorded;
+	if (m->n_units > 1 && all && settle_member(job, i, false, job->write_err, sizeof(job->write_err)) < 0) {
 		job->write_failed = true;
 		return -1;
 	}
@@ -182,7 +238,60 @@ struct batch_args {
 	bool force, quiet;
 	double grace;
 	double time_budget;       /* a submission's, in seconds (0: none) */
+	const char *repo_cache;   /* --repo-cache (default: the gradebook's path + ".repos") */
+	const char *pushed_at;    /* --pushed-at FILE */
+	struct repo_options repos;
 };
+
+/* Fills m's units: its folder, or the commits of its repository. */
+static void plan_member(struct batch_job *job, size_t i)
+{
+	const struct roster_entry *e = &job->roster->entries[i];
+	struct member *m = &job->members[i];
+	char why[512] = "";
+	if (!repo_is_url(e->path) && !repo_is_local(e->path)) {
+		m->units[0].dir = e->path;
+		if (book_hash_dir(e->path, m->units[0].content, why, sizeof(why)) < 0)
+			m->unreadable = xstrdup(why);
+		else
+			m->n_units = 1;
+		return;
+	}
+	size_t n = 0;
+	char *missing = NULL;
+	if (attempts_plan(job->book, e, job->repos, m->attempts, &n, &missing, why, sizeof(why)) < 0) {
+		m->failed = xstrdup(why);
+		return;
+	}
+	m->unreadable = missing;
+	for (size_t k = 0; k < n; k++) {
+		m->units[k].dir = m->attempts[k].dir;
+		m->units[k].attempt = &m->attempts[k];
+		memcpy(m->units[k].content, m->attempts[k].content, BOOK_HASH_HEX);
+	}
+	m->n_units = n;
+}
+
+/* The members with nothing to grade: recorded as missing or error. */
+static int record_unplanned(struct batch_job *job, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < job->roster->n; i++) {
+		struct member *m = &job->members[i];
+		if (m->n_units || (!m->failed && !m->unreadable))   /* graded, or not reached (interrupted) */
+			continue;
+		const char *why = m->failed ? m->failed : m->unreadable;
+		struct book_submission s = { .who = &job->roster->entries[i], .status = m->failed ? "error" : "missing",
+					     .error = why };
+		if (book_record(job->book, job->run, &s, NULL, err, errlen) < 0)
+			return -1;
+		if (m->failed)
+			job->errors++;
+		else
+			job->missing++;
+		fprintf(stderr, "grade: %s: %s\n", job->roster->entries[i].student, why);
+	}
+	return 0;
+}
 
 /* Hashes every member's submission and finds the results to reuse;
  * fills job->todo with the rest. */
@@ -199,51 +308,48 @@ static int plan(struct batch_job *job, const struct batch_args *a, const char *r
 	for (size_t e = 0; e < r->n_exercises; e++)
 		if (book_hash_exercise(&r->exercises[e], ex_hash[e], err, errlen) < 0)
 			goto done;
-	job->todo = xcalloc(n ? n : 1, sizeof(*job->todo));
+	/* Repositories are fetched here, one transaction each for their evidence. */
+	for (size_t i = 0; i < n && !interrupted; i++)
+		plan_member(job, i);
+	job->todo = xcalloc(2 * n + 1, sizeof(*job->todo));
 	if (book_begin(job->book, err, errlen) < 0)
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		const struct roster_entry *e = &job->roster->entries[i];
 		struct member *m = &job->members[i];
-		char why[512];
-		if (book_hash_dir(e->path, m->content, why, sizeof(why)) < 0) {
-			m->content[0] = '\0';
-			m->unreadable = xstrdup(why);
-			continue;
-		}
-		const char *parts[] = { m->content, rubric_hash, grader, python, budget };
-		book_hash_strings(parts, ARRAY_SIZE(parts), m->key);
-		m->exercise_keys = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(char *));
-		for (size_t x = 0; x < r->n_exercises; x++) {
-			const char *xparts[] = { m->content, ex_hash[x], grader, python, budget };
-			m->exercise_keys[x] = xmalloc(BOOK_HASH_HEX);
-			book_hash_strings(xparts, ARRAY_SIZE(xparts), m->exercise_keys[x]);
-		}
-		int64_t id = 0;
-		if (!a->force && book_find(job->book, m->key, e->student, &id, err, errlen) < 0)
-			goto done;
-		if (id) {
-			if (book_reuse(job->book, job->run, e->student, id, err, errlen) < 0)
+		bool all_found = m->n_units > 0;
+		for (size_t k = 0; k < m->n_units; k++) {
+			struct unit *u = &m->units[k];
+			const char *extra = u->attempt ? u->attempt->key_extra : "";
+			const char *parts[] = { u->content, rubric_hash, grader, python, budget, extra };
+			/* A folder's key is what it was before repositories came. */
+			book_hash_strings(parts, u->attempt ? ARRAY_SIZE(parts) : ARRAY_SIZE(parts) - 1, u->key);
+			u->exercise_keys = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(char *));
+			for (size_t x = 0; x < r->n_exercises; x++) {
+				const char *xparts[] = { u->content, ex_hash[x], grader, python, budget, extra };
+				u->exercise_keys[x] = xmalloc(BOOK_HASH_HEX);
+				book_hash_strings(xparts, u->attempt ? ARRAY_SIZE(xparts) : ARRAY_SIZE(xparts) - 1,
+						  u->exercise_keys[x]);
+			}
+			int64_t id = 0;
+			if (!a->force && book_find(job->book, u->key, e->student, &id, err, errlen) < 0)
 				goto done;
+			u->recorded = id;
+			if (!id) {
+				all_found = false;
+				job->todo[job->n_todo++] = (struct todo_item){ i, k };
+			}
+		}
+		if (all_found) {
+			if (settle_member(job, i, true, err, errlen) < 0)
+				goto done;
+			m->reused = true;
 			job->reused++;
-		} else {
-			job->todo[job->n_todo++] = i;
 		}
 	}
 	if (book_commit(job->book, err, errlen) < 0)
 		goto done;
-	/* Those with nothing to grade: recorded as missing. */
-	for (size_t i = 0; i < n; i++) {
-		struct member *m = &job->members[i];
-		if (!m->unreadable)
-			continue;
-		struct book_submission s = { .who = &job->roster->entries[i], .status = "missing", .error = m->unreadable };
-		if (book_record(job->book, job->run, &s, NULL, err, errlen) < 0)
-			goto done;
-		job->missing++;
-		fprintf(stderr, "grade: %s: %s\n", job->roster->entries[i].student, m->unreadable);
-	}
-	rc = 0;
+	rc = record_unplanned(job, err, errlen);
 done:
 	free(ex_hash);
 	return rc;
@@ -270,7 +376,7 @@ static int grade_todo(struct batch_job *job, const struct batch_args *a, char *e
 	};
 	job->todo_names = xcalloc(job->n_todo ? job->n_todo : 1, sizeof(*job->todo_names));
 	for (size_t i = 0; i < job->n_todo; i++)
-		job->todo_names[i] = job->roster->entries[job->todo[i]].student;
+		job->todo_names[i] = job->roster->entries[job->todo[i].member].student;
 	progress_init(&job->progress, stderr, a->quiet, job->n_todo, job->reused, job->todo_names);
 	ops.grace = a->grace;
 	unsigned jobs = a->jobs ? a->jobs : batch_default_jobs();
@@ -310,7 +416,35 @@ static int end_run(struct batch_job *job, const struct batch_args *a, int brc, c
 	return job->errors ? EXIT_INTERNAL : job->missing ? EXIT_SUBMISSION : EXIT_GRADED;
 }
 
-static int run_batch(const struct batch_args *a, int argc, char **argv)
+/* --pushed-at FILE: a CSV with the columns student, commit, pushed_at
+ * (in that order, after a header row), as a hosting platform exports
+ * push events. */
+static int load_pushed(const char *path, struct csv_table *out, struct diag_list *diags)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = read_file(&text, &len, path, (size_t)64 << 20);
+	if (rc < 0) {
+		free(text);
+		return diag_file(diags, path, "cannot read the push times: %s", strerror(-rc));
+	}
+	rc = csv_parse(out, path, text, len, diags);
+	struct diag_source src = { path, text, len };
+	if (rc == 0 && (out->n == 0 || out->records[0].n < 3 || strcmp(out->records[0].fields[0], "student") ||
+			strcmp(out->records[0].fields[1], "commit") || strcmp(out->records[0].fields[2], "pushed_at")))
+		rc = diag_at(diags, &src, 0, 0, "the header row must be 'student,commit,pushed_at'");
+	for (size_t i = 1; rc == 0 && i < out->n; i++) {
+		int64_t t;
+		char why[256];
+		if (out->records[i].n < 3 || due_parse_time(out->records[i].fields[2], &t, why, sizeof(why)) < 0)
+			rc = diag_at(diags, &src, out->records[i].line - 1, 0, "pushed_at: %s",
+				     out->records[i].n < 3 ? "missing" : why);
+	}
+	free(text);
+	return rc < 0 ? -1 : 0;
+}
+
+static int run_batch(struct batch_args *a, int argc, char **argv)
 {
 	int status = EXIT_INTERNAL;
 	char *default_path = NULL, *grader = NULL, *command = NULL;
@@ -321,7 +455,10 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 	struct book *book = NULL;
 	char err[512] = "", rubric_hash[BOOK_HASH_HEX];
 	struct batch_job job = { .rubric = &r, .roster = &roster, .layers = &layers,
-				 .worker = WORKER_INIT(&layers), .time_budget = a->time_budget };
+				 .worker = WORKER_INIT(&layers), .time_budget = a->time_budget, .repos = &a->repos };
+	struct repo_options *ro = &a->repos;
+	struct csv_table pushed = CSV_TABLE_INIT;
+	char *cache = NULL, *scratch_root = NULL;
 	const char *rubric_path = a->rubric_path;
 	const char *v = Py_GetVersion();
 	char python[128];
@@ -344,6 +481,25 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 	}
 	if (a->shards)
 		roster_keep_shard(&roster, a->shard, a->shards);
+	if (a->pushed_at && load_pushed(a->pushed_at, &pushed, &diags) < 0) {
+		diag_print(&diags, stderr, cli_use_color("auto", stderr));
+		status = EXIT_USAGE;
+		goto done;
+	}
+	/* Repositories: their cache, and a private directory for their trees. */
+	cache = a->repo_cache ? xstrdup(a->repo_cache) : xasprintf("%s.repos", a->gradebook);
+	const char *tmp = getenv("TMPDIR");
+	scratch_root = xasprintf("%s/grade-batch-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(scratch_root)) {
+		fprintf(stderr, "grade: cannot create a directory under %s: %s\n", tmp && *tmp ? tmp : "/tmp",
+			strerror(errno));
+		free(scratch_root);
+		scratch_root = NULL;
+		goto done;
+	}
+	ro->cache_dir = cache;
+	ro->scratch_root = scratch_root;
+	ro->pushed = a->pushed_at ? &pushed : NULL;
 	if (book_hash_rubric(&r, rubric_path, rubric_hash, err, sizeof(err)) < 0 ||
 	    grader_id(&grader, err, sizeof(err)) < 0 || book_open(&book, a->gradebook, err, sizeof(err)) < 0) {
 		fprintf(stderr, "grade: %s\n", err);
@@ -369,9 +525,19 @@ static int run_batch(const struct batch_args *a, int argc, char **argv)
 done:
 	if (job.members)
 		for (size_t i = 0; i < roster.n; i++) {
-			free_strings(job.members[i].exercise_keys, job.members[i].exercise_keys ? r.n_exercises : 0);
-			free(job.members[i].unreadable);
+			struct member *m = &job.members[i];
+			for (size_t k = 0; k < 2; k++) {
+				free_strings(m->units[k].exercise_keys, m->units[k].exercise_keys ? r.n_exercises : 0);
+				attempt_release(&m->attempts[k]);
+			}
+			free(m->unreadable);
+			free(m->failed);
 		}
+	if (scratch_root)
+		scratch_remove(scratch_root);
+	free(scratch_root);
+	free(cache);
+	csv_table_release(&pushed);
 	free(job.members);
 	free(job.todo);
 	free(job.todo_names);
@@ -423,6 +589,12 @@ int cmd_batch(int argc, char **argv)
 		{ "grace", required_argument, NULL, 'G' },
 		{ "shard", required_argument, NULL, 'S' },
 		{ "time-budget", required_argument, NULL, 'T' },
+		{ "repo-cache", required_argument, NULL, 'C' },
+		{ "branch", required_argument, NULL, 'B' },
+		{ "deadline", required_argument, NULL, 'D' },
+		{ "date-source", required_argument, NULL, 'd' },
+		{ "late-policy", required_argument, NULL, 'L' },
+		{ "pushed-at", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -451,10 +623,37 @@ int cmd_batch(int argc, char **argv)
 			if (cli_parse_time_budget(optarg, &a.time_budget) != 0)
 				return EXIT_USAGE;
 			break;
+		case 'C': a.repo_cache = optarg; break;
+		case 'B': a.repos.branch = optarg; break;
+		case 'D': {
+			char why[256];
+			if (due_parse_time(optarg, &a.repos.deadline, why, sizeof(why)) < 0)
+				return cli_usage_error("--deadline: %s", why);
+			a.repos.has_deadline = true;
+			a.repos.deadline_text = optarg;
+			break;
+		}
+		case 'd': {
+			int src = due_source_parse(optarg);
+			if (src < 0)
+				return cli_usage_error("--date-source takes committer, fetched or pushed, not '%s'", optarg);
+			a.repos.date_source = (enum due_source)src;
+			break;
+		}
+		case 'L': {
+			char why[512];
+			if (late_policy_parse(optarg, &a.repos.policy, why, sizeof(why)) < 0)
+				return cli_usage_error("--late-policy: %s", why);
+			a.repos.has_policy = true;
+			break;
+		}
+		case 'P': a.pushed_at = optarg; break;
 		case 'h': cli_print_help(stdout); return EXIT_GRADED;
 		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;
 		}
 	}
+	if (a.repos.date_source == DUE_PUSHED && !a.pushed_at)
+		return cli_usage_error("%s", "--date-source pushed needs --pushed-at FILE");
 	if (optind != argc - 1)
 		return cli_usage_error("%s", optind >= argc ? "missing SUBMISSIONS_DIR or ROSTER.csv"
 							   : "batch takes one SUBMISSIONS_DIR or ROSTER.csv");

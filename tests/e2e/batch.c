@@ -84,7 +84,7 @@ Test(batch, gradebook_read_by_sqlite3, .init = make_class, .fini = remove_class)
 	run_result_release(&r);
 
 	assert_query("PRAGMA journal_mode;", "wal\n");
-	assert_query("PRAGMA user_version;", "1\n");
+	assert_query("PRAGMA user_version;", "2\n");
 	assert_query("SELECT student, status, score FROM submissions ORDER BY student;",
 		     "alice|graded|11.0\nbob|graded|5.0\ncarol|graded|0.0\n");
 	/* Every row carries its key's parts and the whole report. */
