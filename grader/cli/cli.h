@@ -41,6 +41,7 @@ int cmd_doctor(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_slurm(int argc, char **argv);
 int cmd_gradescope(int argc, char **argv);
 
 /* "grade: <message>" and the hint to --help on stderr; returns EXIT_USAGE. */

@@ -39,6 +39,18 @@ static const struct command commands[] = {
 	{ "merge", cmd_merge, "merge BOOK... -o FILE",
 	  "merge gradebooks (the shards of a class) into FILE, history\n"
 	  "kept; merging again, or overlapping books, changes nothing" },
+	{ "slurm", cmd_slurm, "slurm ROSTER --shards N [options]",
+	  "grade a class on a Slurm cluster: a job array of N tasks,\n"
+	  "each grade batch --shard I/N into DIR/shard-I.sqlite\n"
+	  "(--dir, default grade-slurm), and a job after them that\n"
+	  "merges into -o FILE (default gradebook.sqlite);\n"
+	  "--partition P, --cpus-per-task C (each task's -j),\n"
+	  "--time T (default: from --time-budget and the largest\n"
+	  "shard, with a margin), --setup CMD (a shell line before\n"
+	  "grade: module load ...), --sbatch OPTION (one more\n"
+	  "#SBATCH line), -r, --time-budget as above; --wait for the\n"
+	  "merge and print the class summary, --dry-run print the\n"
+	  "scripts and sbatch lines only; docs/scale.md" },
 	{ "gradescope", cmd_gradescope, "gradescope [--submission DIR] [--results FILE]",
 	  "grade in Gradescope's container (ci/gradescope/): the\n"
 	  "submission (default /autograder/submission) into\n"
