@@ -212,6 +212,8 @@ int attempts_plan(struct book *b, const struct roster_entry *e, const struct rep
 	}
 	if (repo_fetch(o->cache_dir, url, &f, err, errlen) < 0)
 		goto done;
+	if (o->stats)
+		o->stats[f.cloned ? 0 : 1]++;
 	due_format_utc(f.fetched_at, at);
 	const char *branch = o->branch ? o->branch : f.head_branch;
 	git_oid tip;
@@ -233,8 +235,15 @@ int attempts_plan(struct book *b, const struct roster_entry *e, const struct rep
 		goto done;
 	}
 	if (has_tip == 1) {
-		*missing = !branch ? xstrdup("the repository is empty (no branch)")
-				   : xasprintf("the repository has no branch '%s'", branch);
+		git_reference_iterator *it = NULL;
+		git_reference *any = NULL;
+		bool has_branches = git_reference_iterator_glob_new(&it, f.repo, "refs/heads/*") == 0 &&
+				    git_reference_next(&any, it) == 0;
+		git_reference_free(any);
+		git_reference_iterator_free(it);
+		*missing = branch ? xasprintf("the repository has no branch '%s'", branch)
+			   : has_branches ? xstrdup("the repository's HEAD is detached (no default branch): pass --branch")
+					  : xstrdup("the repository is empty (no commit)");
 		rc = 0;
 		goto done;
 	}
@@ -330,6 +339,9 @@ void attempt_apply_penalty(const struct attempt *a, const struct repo_options *o
 		free(g->source);
 	}
 	g->source = d;
+	/* The report names the repository, not the directory its tree went to. */
+	free(g->submission);
+	g->submission = xasprintf("%s@%.12s", s->repo, s->commit);
 }
 
 void attempt_release(struct attempt *a)

@@ -34,6 +34,7 @@ struct repo_options {
 	bool has_policy;             /* --late-policy given (default: none) */
 	struct late_policy policy;
 	const struct csv_table *pushed;   /* --pushed-at: student,commit,pushed_at rows (may be NULL) */
+	size_t *stats;               /* [0] repositories cloned, [1] fetched (may be NULL) */
 };
 
 struct attempt {

@@ -90,6 +90,7 @@ struct batch_job {
 	const char **todo_names;       /* the students of todo[] (borrowed strings) */
 	double time_budget;            /* --time-budget */
 	const struct repo_options *repos;
+	size_t repo_stats[2];          /* repositories cloned, fetched */
 };
 
 static int lane_start(void *ctx, char *err, size_t errlen)
@@ -182,6 +183,10 @@ static int record_one(void *ctx, size_t index, const struct batch_output *out)
 	if (m->n_units > 1 && all && settle_member(job, i, false, job->write_err, sizeof(job->write_err)) < 0) {
 		job->write_failed = true;
 		return -1;
+	}
+	if (!all) {   /* the student's other commit is still being graded: counted then */
+		progress_finished(&job->progress, index, strcmp(status, "graded") != 0);
+		return 0;
 	}
 	if (!strcmp(status, "graded"))
 		job->graded++;
@@ -406,6 +411,9 @@ static int end_run(struct batch_job *job, const struct batch_args *a, int brc, c
 	}
 	printf("%zu students: %zu graded, %zu reused (unchanged), %zu missing, %zu errors; gradebook %s\n", n,
 	       job->graded, job->reused, job->missing, job->errors, a->gradebook);
+	if (job->repo_stats[0] + job->repo_stats[1])
+		printf("%zu repositories: %zu cloned, %zu fetched (cache %s)\n", job->repo_stats[0] + job->repo_stats[1],
+		       job->repo_stats[0], job->repo_stats[1], a->repos.cache_dir);
 	/* The regrade diff: who this run changed, and by which checks. */
 	struct buf diff = BUF_INIT((size_t)1 << 30);
 	if (book_diff_text(job->book, job->run, false, &diff, err, 512) < 0)
@@ -500,6 +508,7 @@ static int run_batch(struct batch_args *a, int argc, char **argv)
 	ro->cache_dir = cache;
 	ro->scratch_root = scratch_root;
 	ro->pushed = a->pushed_at ? &pushed : NULL;
+	ro->stats = job.repo_stats;
 	if (book_hash_rubric(&r, rubric_path, rubric_hash, err, sizeof(err)) < 0 ||
 	    grader_id(&grader, err, sizeof(err)) < 0 || book_open(&book, a->gradebook, err, sizeof(err)) < 0) {
 		fprintf(stderr, "grade: %s\n", err);

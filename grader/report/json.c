@@ -7,6 +7,38 @@
 #include "grade_config.h"
 #include "sandbox/layers.h"
 
+/* Where the files came from (docs/reports.md, "source"): unknown fields left out. */
+static json_t *source_json(const struct grade_source *s, double score)
+{
+	json_t *o = json_object();
+	const struct { const char *key, *value; } texts[] = {
+		{ "repo", s->repo }, { "branch", s->branch }, { "commit", s->commit },
+		{ "commit_time", s->commit_time }, { "deadline", s->deadline }, { "date_source", s->date_source },
+		{ "evidence_time", s->evidence_time }, { "late_policy", s->late_policy },
+	};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		if (texts[i].value)
+			json_object_set_new(o, texts[i].key, json_string(texts[i].value));
+	if (s->worktree) {
+		json_object_set_new(o, "worktree", json_true());
+		json_object_set_new(o, "dirty", json_boolean(s->dirty));
+	}
+	if (s->deadline) {
+		json_object_set_new(o, "late", json_boolean(s->late));
+		json_object_set_new(o, "days_late", json_real(round(s->days_late * 1e4) / 1e4));
+		json_object_set_new(o, "days_charged", report_number(s->days_charged));
+		json_object_set_new(o, "late_penalty", report_number(s->late_penalty));
+		json_object_set_new(o, "score_after_penalty", report_number(score - s->late_penalty));
+	}
+	if (s->n_notes) {
+		json_t *notes = json_array();
+		for (size_t i = 0; i < s->n_notes; i++)
+			json_array_append_new(notes, json_string(s->notes[i]));
+		json_object_set_new(o, "notes", notes);
+	}
+	return o;
+}
+
 json_t *report_json(const struct grade_result *g, const struct report_options *opt)
 {
 	json_t *exercises = json_array();
@@ -54,10 +86,14 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 		json_object_set_new(grader, "sandbox", sandbox_layers_json(&g->sandbox, true));
 		json_object_set_new(grader, "sandbox_missing", sandbox_layers_json(&g->sandbox, false));
 	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:i, s:o}", "score", report_number(g->score), "max_score",
-			 report_number(g->max_score), "bonus_score", report_number(g->bonus_score), "bonus_max",
-			 report_number(g->bonus_max), "submission", g->submission, "grader", grader, "seconds",
-			 round(g->seconds * 1e4) / 1e4, "timeouts_waited", g->timeouts_waited, "exercises", exercises);
+	json_t *root = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:i, s:o}", "score", report_number(g->score),
+				 "max_score", report_number(g->max_score), "bonus_score", report_number(g->bonus_score),
+				 "bonus_max", report_number(g->bonus_max), "submission", g->submission, "grader", grader,
+				 "seconds", round(g->seconds * 1e4) / 1e4, "timeouts_waited", g->timeouts_waited,
+				 "exercises", exercises);
+	if (root && g->source)
+		json_object_set_new(root, "source", source_json(g->source, g->score));
+	return root;
 }
 
 /* One object, indented; or, for several submissions in one stream, one
