@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/error.h"
@@ -71,7 +72,7 @@ int book_load_latest(struct book *b, struct book_table *out, char *err, size_t e
 	if (sqlite3_prepare_v2(db,
 			       "SELECT st.id, st.name, st.email, coalesce(l.status, 'missing'), l.score, l.max_score,"
 			       " l.bonus_score, l.bonus_max, l.seconds, l.late_penalty, l.content_hash, l.commit_id,"
-			       " l.graded_at, l.error, l.report, coalesce(l.id, 0)"
+			       " l.graded_at, l.error, l.report, coalesce(l.id, 0), l.commit_time, l.evidence_time, l.days_late"
 			       " FROM students st LEFT JOIN latest l ON l.student = st.id ORDER BY st.id",
 			       -1, &st, NULL) != SQLITE_OK)
 		return fail(err, errlen, "gradebook: %s", sqlite3_errmsg(db));
@@ -89,6 +90,9 @@ int book_load_latest(struct book *b, struct book_table *out, char *err, size_t e
 			.late_penalty = sqlite3_column_double(st, 9), .content_hash = book_col_text(st, 10),
 			.commit_id = book_col_text(st, 11), .graded_at = book_col_text(st, 12), .error = book_col_text(st, 13),
 			.report = book_col_text(st, 14), .submission_id = sqlite3_column_int64(st, 15),
+			.commit_time = book_col_text(st, 16), .evidence_time = book_col_text(st, 17),
+			.has_days_late = sqlite3_column_type(st, 18) != SQLITE_NULL,
+			.days_late = sqlite3_column_double(st, 18),
 		};
 	}
 	sqlite3_finalize(st);
@@ -107,6 +111,8 @@ void book_table_release(struct book_table *t)
 		free(r->status);
 		free(r->content_hash);
 		free(r->commit_id);
+		free(r->commit_time);
+		free(r->evidence_time);
 		free(r->graded_at);
 		free(r->error);
 		free(r->report);
@@ -136,6 +142,9 @@ void book_export_csv(const struct book_table *t, struct buf *out)
 		csv_put_field(out, t->exercises[e], 0);
 	csv_put_field(out, "content_hash", 0);
 	csv_put_field(out, "commit", 0);
+	csv_put_field(out, "commit_time", 0);
+	csv_put_field(out, "evidence_time", 0);
+	csv_put_field(out, "days_late", 0);
 	csv_put_field(out, "graded_at", 0);
 	csv_end_record(out);
 	for (size_t i = 0; i < t->n; i++) {
@@ -153,6 +162,12 @@ void book_export_csv(const struct book_table *t, struct buf *out)
 			put_points(out, r->exercise_has[e], r->exercise_score[e]);
 		csv_put_field(out, r->content_hash, 0);
 		csv_put_field(out, r->commit_id, 0);
+		csv_put_field(out, r->commit_time, 0);
+		csv_put_field(out, r->evidence_time, 0);
+		char days[32] = "";
+		if (r->has_days_late)
+			snprintf(days, sizeof(days), "%.2f", r->days_late);
+		csv_put_field(out, days, 0);
 		csv_put_field(out, r->graded_at, 0);
 		csv_end_record(out);
 	}

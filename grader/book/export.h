@@ -25,6 +25,9 @@ struct book_row {
 	bool has_late_penalty;
 	double late_penalty;
 	char *content_hash, *commit_id, *graded_at, *error;   /* NULL when none */
+	char *commit_time, *evidence_time;   /* a git commit's (docs/deadlines.md), NULL when none */
+	bool has_days_late;
+	double days_late;
 	char *report;                   /* the JSON report, or NULL */
 	int64_t submission_id;          /* 0 when missing without a row */
 	double *exercise_score;         /* per table exercise */
