@@ -27,7 +27,11 @@ static const struct command commands[] = {
 	  "--quiet (no progress on stderr), --time-budget as above,\n"
 	  "--shard I/N (only the\n"
 	  "students of shard I: a stable hash of their id; merge the\n"
-	  "shards' gradebooks with grade merge); docs/gradebook.md" },
+	  "shards' gradebooks with grade merge); docs/gradebook.md.\n"
+	  "A roster path may be a git repository or URL: --deadline\n"
+	  "TIME (ISO 8601 with zone), --branch B, --late-policy P,\n"
+	  "--date-source committer|fetched|pushed, --pushed-at FILE,\n"
+	  "--repo-cache DIR; docs/deadlines.md" },
 	{ "export", cmd_export, "export FORMAT [--gradebook FILE] [TARGET]",
 	  "write the gradebook's current results without grading:\n"
 	  "csv [FILE] (one row per student, RFC 4180), feedback DIR\n"
