@@ -53,6 +53,37 @@ static void revive_check(struct check *c, struct check_result *cr, const json_t 
 	};
 }
 
+/* The report's "source" (docs/reports.md), or NULL when it has none. */
+static struct grade_source *revive_source(const json_t *js)
+{
+	if (!json_is_object(js))
+		return NULL;
+	struct grade_source *s = xcalloc(1, sizeof(*s));
+	s->repo = str_dup(js, "repo");
+	s->branch = str_dup(js, "branch");
+	s->commit = str_dup(js, "commit");
+	s->commit_time = str_dup(js, "commit_time");
+	s->worktree = json_is_true(json_object_get(js, "worktree"));
+	s->dirty = json_is_true(json_object_get(js, "dirty"));
+	s->deadline = str_dup(js, "deadline");
+	s->date_source = str_dup(js, "date_source");
+	s->evidence_time = str_dup(js, "evidence_time");
+	s->late = json_is_true(json_object_get(js, "late"));
+	s->days_late = num(js, "days_late");
+	s->days_charged = num(js, "days_charged");
+	s->late_penalty = num(js, "late_penalty");
+	s->late_policy = str_dup(js, "late_policy");
+	const json_t *notes = json_object_get(js, "notes");
+	size_t n = json_array_size(notes);
+	s->notes = xcalloc(n ? n : 1, sizeof(*s->notes));
+	for (size_t i = 0; i < n; i++) {
+		const char *note = json_string_value(json_array_get(notes, i));
+		if (note)
+			s->notes[s->n_notes++] = xstrdup(note);
+	}
+	return s;
+}
+
 int book_revive(struct revived *out, const char *json, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
@@ -81,6 +112,7 @@ int book_revive(struct revived *out, const char *json, char *err, size_t errlen)
 	g->bonus_score = num(j, "bonus_score");
 	g->bonus_max = num(j, "bonus_max");
 	g->seconds = num(j, "seconds");
+	g->source = revive_source(json_object_get(j, "source"));
 	for (size_t i = 0; i < n; i++) {
 		const json_t *je_ = json_array_get(exs, i), *checks = json_object_get(je_, "checks");
 		struct exercise *ex = &out->exercises[i];

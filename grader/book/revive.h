@@ -8,6 +8,8 @@
  * alone, the exercises and checks it points at (ids, kinds, titles,
  * descriptions, points, bonus and hidden flags: all the formats read), so
  * an export needs no rubric and is right for the rubric that graded it.
+ * The report's "source" (the commit graded, docs/reports.md "Source")
+ * comes back as g.source, owned by g.
  */
 #ifndef GRADE_BOOK_REVIVE_H
 #define GRADE_BOOK_REVIVE_H

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/util.h"
 
 static const char *test_status(const struct check_result *cr)
@@ -27,9 +28,35 @@ static const char *test_status(const struct check_result *cr)
 	return "fail";
 }
 
+/* The source as a test of its own, first, worth nothing (max_score 0,
+ * status pass): the reporter prints each test's message, and the result
+ * has no other place a student would read.  Its message is the source's
+ * lines, then the notes. */
+static json_t *source_test(const struct grade_result *g)
+{
+	struct report_source rs;
+	if (!report_source_words(&rs, g))
+		return NULL;
+	struct buf b = BUF_INIT((size_t)1 << 30);
+	for (size_t i = 0; i < rs.n_lines; i++)
+		buf_printf(&b, "%s%s", i ? "\n" : "", rs.lines[i]);
+	for (size_t i = 0; i < rs.n_notes; i++)
+		buf_printf(&b, "\n- %s", rs.notes[i]);
+	char *message = buf_detach(&b, NULL);
+	json_t *t = json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:i, s:s, s:i}", "name", "grade/source", "status", "pass",
+			      "score", 0, "max_score", 0, "message", message, "filename", "", "line_no", 0, "test_code",
+			      "source", "duration", 0);
+	free(message);
+	report_source_release(&rs);
+	return t;
+}
+
 static int write_classroom(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	json_t *tests = json_array();
+	json_t *source = source_test(g);
+	if (source)
+		json_array_append_new(tests, source);
 	bool failed = false, error = false;
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		const struct exercise_result *e = &g->exercises[i];

@@ -55,6 +55,27 @@ static bool same_story(const struct check_result *a, const struct check_result *
 	       a->status == b->status;
 }
 
+/* The source as a notice (its lines, one per message line) and each note
+ * as a warning: a refused file or a doubtful date is the student's to see. */
+static void put_source(FILE *out, const struct grade_result *g)
+{
+	struct report_source rs;
+	if (!report_source_words(&rs, g))
+		return;
+	fputs("::notice title=grade source::", out);
+	for (size_t i = 0; i < rs.n_lines; i++) {
+		fputs(i ? "%0A" : "", out);
+		put_escaped(out, rs.lines[i], false);
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < rs.n_notes; i++) {
+		fputs("::warning title=grade source::", out);
+		put_escaped(out, rs.notes[i], false);
+		fputc('\n', out);
+	}
+	report_source_release(&rs);
+}
+
 static int write_github(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	for (size_t i = 0; i < g->n_exercises; i++) {
@@ -104,6 +125,7 @@ static int write_github(FILE *out, const struct grade_result *g, const struct re
 			free(path);
 		}
 	}
+	put_source(out, g);
 	char a[32], b[32];
 	report_points(a, sizeof(a), g->score - g->bonus_score);
 	report_points(b, sizeof(b), g->max_score);

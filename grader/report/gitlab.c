@@ -63,6 +63,40 @@ static json_t *issue(const struct grade_result *g, const struct exercise_result 
 	return j;
 }
 
+/* An issue about the source, not about a check: GitLab knows the
+ * pipeline's commit, so what it is told is what it cannot know (a dirty
+ * work tree, a late commit, a refused file, a doubtful date).  'what'
+ * names the issue across pipelines, never 'text' (numbers that change). */
+static json_t *source_issue(const char *what, const char *text)
+{
+	const char *parts[] = { ".", "grade/source", what };
+	char *fp = fingerprint(parts, ARRAY_SIZE(parts));
+	char *description = xasprintf("grade/source: %s", text);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s, s:{s:i}}}", "type", "issue", "description", description,
+			      "check_name", "grade/source", "fingerprint", fp, "severity", "info", "location", "path", ".",
+			      "lines", "begin", 1);
+	free(description);
+	free(fp);
+	return j;
+}
+
+static void source_issues(json_t *list, const struct grade_result *g)
+{
+	struct report_source rs;
+	if (!report_source_words(&rs, g))
+		return;
+	/* lines[0] is the origin, which GitLab knows; then the dirty work
+	 * tree and the deadline, when they apply. */
+	for (size_t i = 1; i < rs.n_lines; i++) {
+		bool dirty = i == 1 && g->source->worktree && g->source->dirty;
+		if (dirty || g->source->late)
+			json_array_append_new(list, source_issue(dirty ? "dirty" : "late", rs.lines[i]));
+	}
+	for (size_t i = 0; i < rs.n_notes; i++)
+		json_array_append_new(list, source_issue(rs.notes[i], rs.notes[i]));
+	report_source_release(&rs);
+}
+
 static int write_gitlab(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	json_t *list = json_array();
@@ -72,6 +106,7 @@ static int write_gitlab(FILE *out, const struct grade_result *g, const struct re
 			if (cr->status != STATUS_PASS && cr->status != STATUS_SKIPPED)
 				json_array_append_new(list, issue(g, &g->exercises[i], cr, opt));
 		}
+	source_issues(list, g);
 	int rc = json_dumpf(list, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(list);
 	return rc < 0 || fputc('\n', out) == EOF ? -1 : 0;

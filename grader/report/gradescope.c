@@ -102,6 +102,16 @@ static char *summary(const struct grade_result *g)
 	report_md_points(m.f, g->score, g->max_score, g->bonus_score, g->bonus_max);
 	int vlen = (int)strcspn(g->python, " ");
 	fprintf(m.f, "** · Python %.*s · %.2f s\n\n", vlen ? vlen : 1, g->python[0] ? g->python : "?", g->seconds);
+	if (report_score_after_penalty(g) != g->score) {
+		/* Gradescope gets the score after the penalty: say so, first. */
+		char a[32], b[32], c[32];
+		report_points(a, sizeof(a), report_score_after_penalty(g));
+		report_points(b, sizeof(b), g->max_score);
+		report_points(c, sizeof(c), g->source->late_penalty);
+		fprintf(m.f, "**Score after the late penalty: %s/%s** (penalty %s; the tests show the points before it)\n\n",
+			a, b, c);
+	}
+	report_md_source(m.f, g);
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		const struct exercise_result *e = &g->exercises[i];
 		if (!e->error)
@@ -139,11 +149,17 @@ static int write_gradescope(FILE *out, const struct grade_result *g, const struc
 	report_settle_rounding(tests, "score", g->score);
 	report_settle_rounding(tests, "max_score", g->max_score);
 	char *text = summary(g);
-	json_t *j = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:o}", "score", report_number(g->score),
+	/* With a late penalty Gradescope's score is the score after it
+	 * (the tests keep what the checks gave: Gradescope takes this over
+	 * their sum). */
+	json_t *j = json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:o}", "score", report_number(report_score_after_penalty(g)),
 			      "execution_time", report_number(g->seconds), "output", text ? text : "",
 			      "output_format", "md", "visibility", "visible", "stdout_visibility", "hidden", "tests",
 			      tests);
 	free(text);
+	/* The source for instructors and scripts, as the JSON report has it. */
+	if (g->source)
+		json_object_set_new(j, "extra_data", json_pack("{s:o}", "source", report_source_json(g)));
 	return dump(out, j, opt);
 }
 

@@ -5,37 +5,50 @@
 #include <string.h>
 
 #include "grade_config.h"
+#include "base/util.h"
 #include "sandbox/layers.h"
 
-/* Where the files came from (docs/reports.md, "source"): unknown fields left out. */
-static json_t *source_json(const struct grade_source *s, double score)
+/* A string of the source: valid UTF-8 whoever filled it (a branch or a
+ * file name is the student's), left out when unknown. */
+static void set_text(json_t *o, const char *key, const char *value)
 {
+	if (!value)
+		return;
+	char *valid = utf8_sanitize(value, strlen(value));
+	json_object_set_new(o, key, json_string(valid));
+	free(valid);
+}
+
+json_t *report_source_json(const struct grade_result *g)
+{
+	const struct grade_source *s = g->source;
 	json_t *o = json_object();
-	const struct { const char *key, *value; } texts[] = {
-		{ "repo", s->repo }, { "branch", s->branch }, { "commit", s->commit },
-		{ "commit_time", s->commit_time }, { "deadline", s->deadline }, { "date_source", s->date_source },
-		{ "evidence_time", s->evidence_time }, { "late_policy", s->late_policy },
-	};
-	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		if (texts[i].value)
-			json_object_set_new(o, texts[i].key, json_string(texts[i].value));
-	if (s->worktree) {
-		json_object_set_new(o, "worktree", json_true());
+	set_text(o, "repo", s->repo);
+	set_text(o, "branch", s->branch);
+	set_text(o, "commit", s->commit);
+	set_text(o, "commit_time", s->commit_time);
+	json_object_set_new(o, "worktree", json_boolean(s->worktree));
+	if (s->worktree)
 		json_object_set_new(o, "dirty", json_boolean(s->dirty));
-	}
+	/* The late fields mean something only against a deadline. */
 	if (s->deadline) {
+		set_text(o, "deadline", s->deadline);
+		set_text(o, "date_source", s->date_source);
+		set_text(o, "evidence_time", s->evidence_time);
 		json_object_set_new(o, "late", json_boolean(s->late));
-		json_object_set_new(o, "days_late", json_real(round(s->days_late * 1e4) / 1e4));
+		json_object_set_new(o, "days_late", report_number(s->days_late));
 		json_object_set_new(o, "days_charged", report_number(s->days_charged));
 		json_object_set_new(o, "late_penalty", report_number(s->late_penalty));
-		json_object_set_new(o, "score_after_penalty", report_number(score - s->late_penalty));
+		set_text(o, "late_policy", s->late_policy);
+		json_object_set_new(o, "score_after_penalty", report_number(report_score_after_penalty(g)));
 	}
-	if (s->n_notes) {
-		json_t *notes = json_array();
-		for (size_t i = 0; i < s->n_notes; i++)
-			json_array_append_new(notes, json_string(s->notes[i]));
-		json_object_set_new(o, "notes", notes);
+	json_t *notes = json_array();
+	for (size_t i = 0; i < s->n_notes; i++) {
+		char *valid = utf8_sanitize(s->notes[i] ? s->notes[i] : "", s->notes[i] ? strlen(s->notes[i]) : 0);
+		json_array_append_new(notes, json_string(valid));
+		free(valid);
 	}
+	json_object_set_new(o, "notes", notes);
 	return o;
 }
 
@@ -86,14 +99,17 @@ json_t *report_json(const struct grade_result *g, const struct report_options *o
 		json_object_set_new(grader, "sandbox", sandbox_layers_json(&g->sandbox, true));
 		json_object_set_new(grader, "sandbox_missing", sandbox_layers_json(&g->sandbox, false));
 	}
-	json_t *root = json_pack("{s:o, s:o, s:o, s:o, s:s, s:o, s:f, s:i, s:o}", "score", report_number(g->score),
-				 "max_score", report_number(g->max_score), "bonus_score", report_number(g->bonus_score),
-				 "bonus_max", report_number(g->bonus_max), "submission", g->submission, "grader", grader,
-				 "seconds", round(g->seconds * 1e4) / 1e4, "timeouts_waited", g->timeouts_waited,
-				 "exercises", exercises);
-	if (root && g->source)
-		json_object_set_new(root, "source", source_json(g->source, g->score));
-	return root;
+	json_t *j = json_pack("{s:o, s:o, s:o, s:o, s:s}", "score", report_number(g->score), "max_score",
+			      report_number(g->max_score), "bonus_score", report_number(g->bonus_score), "bonus_max",
+			      report_number(g->bonus_max), "submission", g->submission);
+	/* Right after the submission it names (a plain folder has none). */
+	if (g->source)
+		json_object_set_new(j, "source", report_source_json(g));
+	json_object_set_new(j, "grader", grader);
+	json_object_set_new(j, "seconds", json_real(round(g->seconds * 1e4) / 1e4));
+	json_object_set_new(j, "timeouts_waited", json_integer(g->timeouts_waited));
+	json_object_set_new(j, "exercises", exercises);
+	return j;
 }
 
 /* One object, indented; or, for several submissions in one stream, one

@@ -77,6 +77,47 @@ static int property(xmlTextWriterPtr w, const char *name, double v)
 	return xmlTextWriterEndElement(w);
 }
 
+static int property_text(xmlTextWriterPtr w, const char *name, const char *value)
+{
+	if (xmlTextWriterStartElement(w, BAD_CAST "property") < 0 || attr(w, "name", name) < 0 ||
+	    attr(w, "value", value) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+/* The source as properties "source.FIELD", the JSON report's fields
+ * (report_source_json) one by one; each note is a "source.note". */
+static int source_properties(xmlTextWriterPtr w, const json_t *source)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)source, key, v) {
+		char name[64], num[32];
+		const char *value = NULL;
+		snprintf(name, sizeof(name), "source.%s", key);
+		if (json_is_array(v)) {
+			size_t i;
+			json_t *note;
+			snprintf(name, sizeof(name), "source.note");
+			json_array_foreach(v, i, note)
+				if (property_text(w, name, json_string_value(note)) < 0)
+					return -1;
+			continue;
+		}
+		if (json_is_string(v)) {
+			value = json_string_value(v);
+		} else if (json_is_boolean(v)) {
+			value = json_is_true(v) ? "true" : "false";
+		} else {
+			report_points(num, sizeof(num), json_number_value(v));
+			value = num;
+		}
+		if (property_text(w, name, value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The message attribute: the first line of what happened. */
 static int message_attr(xmlTextWriterPtr w, const struct check_result *cr, const struct report_options *opt)
 {
@@ -133,6 +174,7 @@ done:
 static int write_junit(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	int rc = -1;
+	json_t *source = g->source ? report_source_json(g) : NULL;
 	xmlBufferPtr xb = xmlBufferCreate();
 	xmlTextWriterPtr w = xb ? xmlNewTextWriterMemory(xb, 0) : NULL;
 	if (!w)
@@ -161,6 +203,8 @@ static int write_junit(FILE *out, const struct grade_result *g, const struct rep
 		W(property(w, "max_score", e->max_score));
 		W(property(w, "bonus_score", e->bonus_score));
 		W(property(w, "bonus_max", e->bonus_max));
+		if (source)
+			W(source_properties(w, source));
 		W(xmlTextWriterEndElement(w));
 		for (size_t j = 0; j < e->n_checks; j++)
 			W(testcase(w, g, e, &e->checks[j], opt));
@@ -177,6 +221,7 @@ static int write_junit(FILE *out, const struct grade_result *g, const struct rep
 	w = NULL;
 	rc = fwrite(xmlBufferContent(xb), 1, (size_t)xmlBufferLength(xb), out) == (size_t)xmlBufferLength(xb) ? 0 : -1;
 done:
+	json_decref(source);
 	if (w)
 		xmlFreeTextWriter(w);
 	if (xb)

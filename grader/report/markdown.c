@@ -126,6 +126,29 @@ static void put_details(FILE *out, const struct exercise_result *e, const struct
 	fputs("</details>\n\n", out);
 }
 
+void report_md_source(FILE *out, const struct grade_result *g)
+{
+	struct report_source rs;
+	if (!report_source_words(&rs, g))
+		return;
+	fputs("Source: ", out);
+	for (size_t i = 0; i < rs.n_lines; i++) {
+		fputs(i ? "\\\n" : "", out);
+		report_md_prose(out, rs.lines[i], REPORT_MESSAGE_MAX, " ");
+	}
+	fputs("\n\n", out);
+	if (rs.n_notes)
+		fputs("Notes:\n\n", out);
+	for (size_t i = 0; i < rs.n_notes; i++) {
+		fputs("- ", out);
+		report_md_prose(out, rs.notes[i], REPORT_MESSAGE_MAX, " ");
+		fputc('\n', out);
+	}
+	if (rs.n_notes)
+		fputc('\n', out);
+	report_source_release(&rs);
+}
+
 static int write_markdown(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	double regular = g->score - g->bonus_score;
@@ -136,6 +159,7 @@ static int write_markdown(FILE *out, const struct grade_result *g, const struct 
 	report_md_prose(out, g->submission ? g->submission : "", 512, " ");
 	int vlen = (int)strcspn(g->python, " ");
 	fprintf(out, " · Python %.*s · %.2f s\n\n", vlen ? vlen : 1, g->python[0] ? g->python : "?", g->seconds);
+	report_md_source(out, g);
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		const struct exercise_result *e = &g->exercises[i];
 		fputs("### ", out);

@@ -161,3 +161,108 @@ void report_settle_rounding(json_t *tests, const char *key, double total)
 	if (largest && fabs(want - sum) > 1e-9)
 		json_object_set_new(largest, key, report_number(best + (want - sum)));
 }
+
+/* ---- the source: where the graded files came from -------------------------- */
+
+/* Cleaned and on one line: a branch or file name may hold anything. */
+static char *one_line(const char *s)
+{
+	char *clean = report_clean(s, REPORT_MESSAGE_MAX);
+	for (char *p = clean; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	return clean;
+}
+
+const char *report_source_short_id(const struct grade_source *s, char buf[16])
+{
+	snprintf(buf, 16, "%.12s", s->commit ? s->commit : "");
+	return buf;
+}
+
+double report_score_after_penalty(const struct grade_result *g)
+{
+	if (!g->source || !(g->source->late_penalty > 0))
+		return g->score;
+	double after = g->score - g->source->late_penalty;
+	return after > 0 ? after : 0;
+}
+
+static char *origin_line(const struct grade_source *s)
+{
+	struct buf b = BUF_INIT((size_t)1 << 20);
+	char id[16];
+	buf_printf(&b, "repository %s", s->repo ? s->repo : "?");
+	if (s->branch)
+		buf_printf(&b, ", branch %s", s->branch);
+	else if (s->worktree && s->commit)
+		buf_puts(&b, ", detached HEAD");
+	if (s->commit) {
+		buf_printf(&b, ", commit %s", report_source_short_id(s, id));
+		if (s->commit_time)
+			buf_printf(&b, " (%s)", s->commit_time);
+	} else {
+		buf_puts(&b, ", no commit yet");
+	}
+	buf_puts(&b, s->worktree ? ": the work tree's files" : ": the commit's files");
+	char *text = buf_detach(&b, NULL);
+	char *line = one_line(text);
+	free(text);
+	return line;
+}
+
+static char *deadline_line(const struct grade_result *g)
+{
+	const struct grade_source *s = g->source;
+	struct buf b = BUF_INIT((size_t)1 << 20);
+	char a[32], m[32];
+	buf_printf(&b, "deadline %s (date source: %s, evidence time: %s): ", s->deadline,
+		   s->date_source ? s->date_source : "?", s->evidence_time ? s->evidence_time : "?");
+	if (!s->late) {
+		buf_puts(&b, "on time");
+	} else {
+		report_points(a, sizeof(a), s->days_late);
+		report_points(m, sizeof(m), s->days_charged);
+		buf_printf(&b, "%s day%s late (%s charged), ", a, !strcmp(a, "1") ? "" : "s", m);
+		if (s->late_penalty > 0) {
+			report_points(a, sizeof(a), s->late_penalty);
+			buf_printf(&b, "penalty %s point%s", a, !strcmp(a, "1") ? "" : "s");
+		} else {
+			buf_puts(&b, "no penalty");
+		}
+		if (s->late_policy)
+			buf_printf(&b, " (late policy: %s)", s->late_policy);
+		report_points(a, sizeof(a), report_score_after_penalty(g));
+		report_points(m, sizeof(m), g->max_score);
+		buf_printf(&b, ", score after the penalty %s/%s", a, m);
+	}
+	char *text = buf_detach(&b, NULL);
+	char *line = one_line(text);
+	free(text);
+	return line;
+}
+
+bool report_source_words(struct report_source *out, const struct grade_result *g)
+{
+	memset(out, 0, sizeof(*out));
+	const struct grade_source *s = g->source;
+	if (!s)
+		return false;
+	out->lines[out->n_lines++] = origin_line(s);
+	if (s->worktree && s->dirty)
+		out->lines[out->n_lines++] = xstrdup("dirty work tree: uncommitted changes were graded");
+	if (s->deadline)
+		out->lines[out->n_lines++] = deadline_line(g);
+	out->notes = xcalloc(s->n_notes ? s->n_notes : 1, sizeof(*out->notes));
+	for (size_t i = 0; i < s->n_notes; i++)
+		out->notes[out->n_notes++] = one_line(s->notes[i]);
+	return true;
+}
+
+void report_source_release(struct report_source *s)
+{
+	for (size_t i = 0; i < s->n_lines; i++)
+		free(s->lines[i]);
+	free_strings(s->notes, s->n_notes);
+	memset(s, 0, sizeof(*s));
+}

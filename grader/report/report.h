@@ -83,6 +83,9 @@ void report_md_code(FILE *out, const char *text);
 /* "7/10", or "7/10 (+1 bonus)" when there are bonus points to get:
  * 'score' includes the bonus. */
 void report_md_points(FILE *out, double score, double max, double bonus, double bonus_max);
+/* The source (report_source_words) in Markdown: a paragraph, then the
+ * notes as a list; nothing for a plain folder. */
+void report_md_source(FILE *out, const struct grade_result *g);
 /* What a check says, in Markdown paragraphs: where in the student's file,
  * the message, the rubric's feedback (after "→"), what the code printed;
  * "hidden check" when report_hides(). */
@@ -97,6 +100,34 @@ char *report_student_path(const struct grade_result *g, const struct check_resul
  * message, the rubric's feedback, what the code printed, each cleaned and
  * cut (new string; "hidden check" when report_hides()). */
 char *report_check_text(const struct check_result *cr, const struct report_options *opt);
+
+/*
+ * Where the graded files came from (g->source: a git commit), in the words
+ * every format shows (report.c), so that no two formats say it differently.
+ * Each string is cleaned (report_clean) and on one line (newlines, CR and
+ * tabs made spaces): a branch or file name is the student's.
+ */
+struct report_source {
+	char *lines[3];    /* the origin ("repository R, branch B, commit C (TIME): the work tree's files"),
+			    * then the dirty work tree and the deadline, when they apply */
+	size_t n_lines;
+	char **notes;      /* forgery flags and refused tree entries ("path: reason") */
+	size_t n_notes;
+};
+
+/* Fills *out from g->source; false (and nothing to release) when g has no
+ * source. */
+bool report_source_words(struct report_source *out, const struct grade_result *g);
+void report_source_release(struct report_source *s);
+/* The commit's short id as reports show it (12 hex digits), or "" when
+ * there is no commit; points into s. */
+const char *report_source_short_id(const struct grade_source *s, char buf[16]);
+/* g's score after the late penalty (never below 0): the raw score when
+ * there is no source or no penalty. */
+double report_score_after_penalty(const struct grade_result *g);
+/* The JSON report's "source" object (json.c; docs/reports.md), a new
+ * reference: every field of the source, unknown ones left out. */
+json_t *report_source_json(const struct grade_result *g);
 
 /* Gradescope's results.json for a submission that could not be graded
  * (report/gradescope.c): score 0, no tests, 'reason' as the output, so

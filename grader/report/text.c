@@ -76,6 +76,29 @@ static void print_bonus(FILE *out, double score, double max)
 	fprintf(out, " (+%s bonus)", a);
 }
 
+/* The source under the header: its origin, the dirty work tree and the
+ * deadline indented below it, then the notes as a list (report.c's words,
+ * whole: they are on one line and bounded already). */
+static void print_source(FILE *out, const struct grade_result *g)
+{
+	struct report_source rs;
+	if (!report_source_words(&rs, g))
+		return;
+	for (size_t i = 0; i < rs.n_lines; i++) {
+		char *safe = terminal_text(rs.lines[i]);
+		fprintf(out, "%s%s\n", i ? "  " : "source: ", safe);
+		free(safe);
+	}
+	if (rs.n_notes)
+		fputs("  notes:\n", out);
+	for (size_t i = 0; i < rs.n_notes; i++) {
+		char *safe = terminal_text(rs.notes[i]);
+		fprintf(out, "    - %s\n", safe);
+		free(safe);
+	}
+	report_source_release(&rs);
+}
+
 static int write_text(FILE *out, const struct grade_result *g, const struct report_options *opt)
 {
 	const char *bold = opt->color ? "\033[1m" : "", *dim = opt->color ? "\033[2m" : "",
@@ -85,6 +108,7 @@ static int write_text(FILE *out, const struct grade_result *g, const struct repo
 	int vlen = (int)strcspn(g->python, " ");
 	fprintf(out, "%sgrade %s%s %s· Python %.*s · %s%s\n", bold, GRADE_VERSION, off, dim,
 		vlen ? vlen : 1, g->python[0] ? g->python : "?", g->submission, off);
+	print_source(out, g);
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		const struct exercise_result *e = &g->exercises[i];
 		report_points(a, sizeof(a), e->score - e->bonus_score);
