@@ -19,13 +19,16 @@
 
 #include "base/buf.h"
 #include "base/diag.h"
+#include "base/error.h"
 #include "base/util.h"
 #include "control/batch.h"
 #include "control/grade.h"
 #include "control/worker.h"
+#include "git/worktree.h"
 #include "grade_config.h"
 #include "report/report.h"
 #include "rubric/rubric.h"
+#include "run/scratch.h"
 #include "sandbox/layers.h"
 #include "sandbox/sandbox.h"
 
@@ -59,6 +62,7 @@ struct grading {
 	size_t below, harness_errors;
 	const char *stop_token;    /* Actions: standard output is wrapped in ::stop-commands:: */
 	double time_budget;        /* a submission's, in seconds (0: none) */
+	const char *rev;           /* --rev: grade this revision of each DIR's repository */
 };
 
 /*
@@ -123,23 +127,78 @@ static void lane_stop(void *ctx)
 	worker_stop(&gr->worker);
 }
 
+/* --rev: the revision's files in a fresh directory under $TMPDIR (or
+ * /tmp), its source in *source.  Returns the directory (removed with
+ * scratch_remove by the caller), or NULL with the reason in err. */
+static char *extract_rev(const char *dir, const char *rev, struct grade_source **source, char *err, size_t errlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *where = xasprintf("%s/grade-rev-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(where)) {
+		fail_errno(err, errlen, errno, "cannot create '%s'", where);
+		free(where);
+		return NULL;
+	}
+	if (worktree_rev(dir, rev, where, source, err, errlen) < 0) {
+		scratch_remove(where);
+		free(where);
+		return NULL;
+	}
+	return where;
+}
+
 static void grade_one(void *ctx, size_t index, struct batch_output *out)
 {
 	struct grading *gr = ctx;
-	struct grade_result g;
-	char err[512] = "";
-	if (grade_submission(&gr->worker, gr->rubric, gr->submissions[index], gr->time_budget, &g, err, sizeof(err)) < 0) {
+	const char *dir = gr->submissions[index];
+	struct grade_result g = { 0 };
+	struct grade_source *source = NULL;
+	char *rev_dir = NULL;
+	char err[512] = "", why[512] = "";
+	if (gr->rev) {
+		rev_dir = extract_rev(dir, gr->rev, &source, why, sizeof(why));
+		if (!rev_dir) {
+			out->error = xasprintf("cannot grade '%s' at '%s': %s", dir, gr->rev, why);
+			out->unreadable = true;
+			goto done;
+		}
+	} else if (worktree_source(dir, &source, why, sizeof(why)) < 0) {
+		/* The repository is only the report's: the folder is graded all
+		 * the same, without a source. */
+		out->error = xasprintf("warning: %s: no git source in the report: %s", dir, why);
+	}
+	if (grade_submission(&gr->worker, gr->rubric, rev_dir ? rev_dir : dir, gr->time_budget, &g, err,
+			     sizeof(err)) < 0) {
 		/* One unreadable submission does not stop the others. */
+		free(out->error);
 		out->error = xstrdup(err);
 		out->unreadable = true;
-	} else {
-		g.sandbox = *gr->layers;
-		g.sandbox_known = true;
-		out->text = pack_reports(gr, &g);
-		if (!out->text) {
-			out->error = xasprintf("cannot format the report of '%s'", gr->submissions[index]);
-			out->internal = true;
-		}
+		goto done;
+	}
+	if (rev_dir) {
+		/* The reports name the repository's directory: file paths in
+		 * them are the student's, relative to it. */
+		free(g.submission);
+		g.submission = xstrdup(dir);
+	}
+	g.source = source;
+	source = NULL;
+	g.sandbox = *gr->layers;
+	g.sandbox_known = true;
+	out->text = pack_reports(gr, &g);
+	if (!out->text) {
+		free(out->error);
+		out->error = xasprintf("cannot format the report of '%s'", dir);
+		out->internal = true;
+	}
+done:
+	if (source) {
+		grade_source_release(source);
+		free(source);
+	}
+	if (rev_dir) {
+		scratch_remove(rev_dir);
+		free(rev_dir);
 	}
 	grade_result_release(&g);
 }
@@ -227,6 +286,7 @@ struct grade_args {
 	bool no_ci_detect, strict;
 	const char *fail_under;
 	double time_budget;
+	const char *rev;
 };
 
 /* --fail-under N (points, bonus included) or N% (of max_score). */
@@ -350,6 +410,7 @@ static int grade_all(struct grade_args *a, const struct threshold *th, const cha
 		.worker = WORKER_INIT(&layers), .all = a->output ? &all : NULL,
 		.has_threshold = th->set, .threshold_percent = th->percent, .threshold = th->value, .strict = a->strict,
 		.stop_token = a->output ? NULL : stop_token, .time_budget = a->time_budget,
+		.rev = a->rev,
 	};
 
 	/* Channels to other processes send without SIGPIPE (proto.h); this
@@ -431,6 +492,7 @@ int cmd_grade(int argc, char **argv)
 		{ "strict", no_argument, NULL, 'S' },
 		{ "no-ci-detect", no_argument, NULL, 'N' },
 		{ "time-budget", required_argument, NULL, 'T' },
+		{ "rev", required_argument, NULL, 'G' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -469,6 +531,11 @@ int cmd_grade(int argc, char **argv)
 		case 'T':
 			if (cli_parse_time_budget(optarg, &a.time_budget) != 0)
 				return EXIT_USAGE;
+			break;
+		case 'G':
+			if (!*optarg)
+				return cli_usage_error("%s", "--rev takes a revision (a commit id, a branch, a tag, HEAD~2)");
+			a.rev = optarg;
 			break;
 		case 'V': print_version(); return EXIT_GRADED;
 		case 'h': cli_print_help(stdout); return EXIT_GRADED;
