@@ -232,10 +232,18 @@ int tree_check(git_repository *repo, const git_oid *commit, struct tree_extract 
 int tree_extract(git_repository *repo, const git_oid *commit, const char *dest, struct tree_extract *out, char *err,
 		 size_t errlen)
 {
+	/* The limits first, writing nothing (tree.h: a tree too large to
+	 * grade is written not at all, and is refused before 10,000 files are
+	 * written for nothing); the walk that writes then counts the same. */
+	struct tree_extract probe = TREE_EXTRACT_INIT;
+	int rc = walk_commit(repo, commit, -1, &probe, err, errlen);
+	tree_extract_release(&probe);
+	if (rc < 0)
+		return -1;
 	int dirfd = open(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dirfd < 0)
 		return fail_errno(err, errlen, errno, "cannot open '%s'", dest);
-	int rc = walk_commit(repo, commit, dirfd, out, err, errlen);
+	rc = walk_commit(repo, commit, dirfd, out, err, errlen);
 	close(dirfd);
 	return rc;
 }
