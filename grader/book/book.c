@@ -419,16 +419,22 @@ int book_final_score(struct book *b, int64_t id, double *out, char *err, size_t 
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(b, err, errlen, "cannot read");
 }
 
+/* Runs statement id with texts[0..n) bound to ?1..?n; no row expected. */
+static int write_texts(struct book *b, enum stmt_id id, const char *const *texts, int n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(b, id, err, errlen);
+	if (!st)
+		return -1;
+	for (int i = 0; i < n; i++)
+		bind_text(st, i + 1, texts[i]);
+	return step_done(b, st, err, errlen);
+}
+
 int book_git_seen_add(struct book *b, const char *repo, const char *commit, const char *at, char *err,
 		      size_t errlen)
 {
-	sqlite3_stmt *st = stmt(b, ST_SEEN_ADD, err, errlen);
-	if (!st)
-		return -1;
-	bind_text(st, 1, repo);
-	bind_text(st, 2, commit);
-	bind_text(st, 3, at);
-	return step_done(b, st, err, errlen);
+	const char *texts[] = { repo, commit, at };
+	return write_texts(b, ST_SEEN_ADD, texts, 3, err, errlen);
 }
 
 int book_git_first_fetched(struct book *b, const char *repo, const char *commit, char **at, char *err,
@@ -445,14 +451,8 @@ int book_git_first_fetched(struct book *b, const char *repo, const char *commit,
 int book_git_tip_add(struct book *b, const char *repo, const char *branch, const char *at, const char *tip,
 		     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(b, ST_TIP_ADD, err, errlen);
-	if (!st)
-		return -1;
-	bind_text(st, 1, repo);
-	bind_text(st, 2, branch);
-	bind_text(st, 3, at);
-	bind_text(st, 4, tip);
-	return step_done(b, st, err, errlen);
+	const char *texts[] = { repo, branch, at, tip };
+	return write_texts(b, ST_TIP_ADD, texts, 4, err, errlen);
 }
 
 int book_git_last_tip(struct book *b, const char *repo, const char *branch, char **tip, char **at, char *err,
