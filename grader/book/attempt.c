@@ -68,8 +68,8 @@ static int pushed_cb(void *p, const git_oid *commit, double *when)
 
 /* Records the fetch: each branch's tip, and every commit it brought that
  * no earlier fetch of this repository saw. */
-static int record_fetch(struct book *b, const char *repo_id, const struct repo_fetch *f, const char *at, char *err,
-			size_t errlen)
+static int record_fetch(struct book *b, const char *repo_id, const struct repo_fetch *f, const char *at,
+			const char *branch, char **branch_last, char **branch_last_at, char *err, size_t errlen)
 {
 	git_branch_iterator *it = NULL;
 	git_reference *ref = NULL;
@@ -98,6 +98,11 @@ static int record_fetch(struct book *b, const char *repo_id, const struct repo_f
 			 * quietly for a commit a force-push took away). */
 			if (last && git_oid_fromstr(&last_id, last) == 0)
 				git_revwalk_hide(walk, &last_id);
+			if (branch && !strcmp(name, branch)) {   /* the caller's, for a force-push */
+				*branch_last = last;
+				*branch_last_at = last_at;
+				last = last_at = NULL;
+			}
 		}
 		free(last);
 		free(last_at);
@@ -161,11 +166,8 @@ static int make_attempt(git_repository *repo, const struct due_commit *c, const 
 		add_note(s, "not graded: %s: %s", tx.refused[i].path, tx.refused[i].reason);
 		buf_printf(&refused, "%s\n", tx.refused[i].path);
 	}
-	char tree_hex[GIT_OID_HEXSZ + 1] = "";
-	git_commit *commit = NULL;
-	if (git_commit_lookup(&commit, repo, &c->id) == 0)
-		git_oid_tostr(tree_hex, sizeof(tree_hex), git_commit_tree_id(commit));
-	git_commit_free(commit);
+	char tree_hex[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(tree_hex, sizeof(tree_hex), &c->tree);
 	const char *parts[] = { "git commit", hex, tree_hex, refused.len ? refused.data : "" };
 	book_hash_strings(parts, ARRAY_SIZE(parts), a->content);
 	buf_release(&refused);
@@ -229,11 +231,12 @@ int attempts_plan(struct book *b, const struct roster_entry *e, const struct rep
 	if (book_begin(b, err, errlen) < 0)
 		goto done;
 	if ((has_deadline && book_git_prior_fetch(b, e->path, deadline_iso, &prior, err, errlen) < 0) ||
-	    (branch && book_git_last_tip(b, e->path, branch, &last, &last_at, err, errlen) < 0) ||
-	    record_fetch(b, e->path, &f, at, err, errlen) < 0 || book_commit(b, err, errlen) < 0) {
-		book_commit(b, NULL, 0);
+	    record_fetch(b, e->path, &f, at, branch, &last, &last_at, err, errlen) < 0) {
+		book_rollback(b);
 		goto done;
 	}
+	if (book_commit(b, err, errlen) < 0)
+		goto done;
 	if (has_tip == 1) {
 		git_reference_iterator *it = NULL;
 		git_reference *any = NULL;
@@ -308,27 +311,10 @@ done:
 	return rc;
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 void attempt_apply_penalty(const struct attempt *a, const struct repo_options *o, struct grade_result *g)
 {
 	const struct grade_source *s = &a->source;
-	struct grade_source *d = xcalloc(1, sizeof(*d));
-	*d = *s;
-	d->repo = dup_or_null(s->repo);
-	d->branch = dup_or_null(s->branch);
-	d->commit = dup_or_null(s->commit);
-	d->commit_time = dup_or_null(s->commit_time);
-	d->deadline = dup_or_null(s->deadline);
-	d->date_source = dup_or_null(s->date_source);
-	d->evidence_time = dup_or_null(s->evidence_time);
-	d->late_policy = dup_or_null(s->late_policy);
-	d->notes = s->n_notes ? xcalloc(s->n_notes, sizeof(char *)) : NULL;
-	for (size_t i = 0; i < s->n_notes; i++)
-		d->notes[i] = xstrdup(s->notes[i]);
+	struct grade_source *d = grade_source_copy(s);
 	if (s->deadline && a->seconds_late > 0) {
 		struct late_policy none = { .accepts_late = false };
 		double factor = late_factor(o->has_policy ? &o->policy : &none, a->seconds_late, &d->days_charged);

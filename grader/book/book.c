@@ -299,7 +299,7 @@ int book_commit(struct book *b, char *err, size_t errlen)
 	return 0;
 }
 
-static void rollback(struct book *b)
+void book_rollback(struct book *b)
 {
 	if (!sqlite3_get_autocommit(b->db))
 		sqlite3_exec(b->db, "ROLLBACK", NULL, NULL, NULL);
@@ -351,7 +351,7 @@ int book_add_students(struct book *b, const struct roster *r, char *err, size_t 
 	}
 	return book_commit(b, err, errlen);
 fail:
-	rollback(b);
+	book_rollback(b);
 	return -1;
 }
 
@@ -607,7 +607,7 @@ int book_record(struct book *b, int64_t run, const struct book_submission *s, co
 	rc = 0;
 done:
 	if (rc < 0)
-		rollback(b);
+		book_rollback(b);
 	json_decref(report);
 	return rc;
 }

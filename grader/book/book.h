@@ -119,6 +119,8 @@ int book_git_prior_fetch(struct book *b, const char *repo, const char *before, c
 /* Groups the calls between them in one transaction (many book_reuse()s). */
 int book_begin(struct book *b, char *err, size_t errlen);
 int book_commit(struct book *b, char *err, size_t errlen);
+/* Abandons the open transaction, if any. */
+void book_rollback(struct book *b);
 
 /* The underlying connection, for the readers in this room (exports). */
 struct sqlite3 *book_db(struct book *b);

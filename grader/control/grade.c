@@ -310,6 +310,29 @@ int grade_submission(struct worker *w, const struct rubric *r, const char *dir, 
 	return 0;
 }
 
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+struct grade_source *grade_source_copy(const struct grade_source *s)
+{
+	struct grade_source *d = xmalloc(sizeof(*d));
+	*d = *s;
+	d->repo = dup_or_null(s->repo);
+	d->branch = dup_or_null(s->branch);
+	d->commit = dup_or_null(s->commit);
+	d->commit_time = dup_or_null(s->commit_time);
+	d->deadline = dup_or_null(s->deadline);
+	d->date_source = dup_or_null(s->date_source);
+	d->evidence_time = dup_or_null(s->evidence_time);
+	d->late_policy = dup_or_null(s->late_policy);
+	d->notes = s->n_notes ? xcalloc(s->n_notes, sizeof(char *)) : NULL;
+	for (size_t i = 0; i < s->n_notes; i++)
+		d->notes[i] = xstrdup(s->notes[i]);
+	return d;
+}
+
 void grade_source_release(struct grade_source *s)
 {
 	if (!s)

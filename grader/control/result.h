@@ -48,6 +48,8 @@ struct grade_source {
 	size_t n_notes;
 };
 
+/* A deep copy of s (new, release with grade_source_release and free). */
+struct grade_source *grade_source_copy(const struct grade_source *s);
 void grade_source_release(struct grade_source *s);
 
 struct grade_result {

@@ -329,7 +329,8 @@ int due_pick(git_repository *repo, const git_oid *tip, bool has_deadline, int64_
 			repo_fail(err, errlen, "cannot read commit %.12s", git_oid_tostr_s(&id));
 			goto done;
 		}
-		struct due_commit dc = { .id = id, .commit_time = (int64_t)git_commit_time(c),
+		struct due_commit dc = { .id = id, .tree = *git_commit_tree_id(c),
+					 .commit_time = (int64_t)git_commit_time(c),
 					 .commit_offset = git_commit_time_offset(c) };
 		/* A commit existed no later than any newer commit containing it. */
 		double f = 0, ps = 0;

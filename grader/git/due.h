@@ -59,6 +59,7 @@ struct due_evidence {
 
 struct due_commit {
 	git_oid id;
+	git_oid tree;          /* its tree */
 	int64_t commit_time;   /* the committer date */
 	int commit_offset;     /* its zone, minutes east of UTC */
 	double fetched;        /* first fetched by grade (0: unknown) */
