@@ -11,7 +11,9 @@
  * percent-encoded.  Charts: a histogram of scores (percent of the
  * maximum), the pass rate of each check with the most failed first, each
  * submission's grading time sorted; then the score changes since each
- * student's previous result (history.h) and the table of students.
+ * student's previous result (history.h) and the table of students (with
+ * the commit, days late, penalty and score after it when results are git
+ * commits, docs/deadlines.md).
  */
 #include "book/export.h"
 
@@ -268,8 +270,50 @@ static void num_cell(struct buf *out, bool has, double v, const char *text)
 		buf_puts(out, "<td class=\"num\" data-v=\"\"></td>");
 }
 
+/* Whether any student's result is a git commit (docs/deadlines.md): the
+ * table then shows the commit, the days late, the penalty and the score
+ * after it; a class of plain folders keeps the table without them. */
+static bool has_git(const struct book_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->rows[i].commit_id)
+			return true;
+	return false;
+}
+
+/* The commit (its first 10 digits; the whole id, its time and the evidence
+ * time in the tooltip), the days late, the penalty and the total after it. */
+static void git_cells(const struct book_row *r, struct buf *out)
+{
+	char p[32] = "", d[32] = "";
+	buf_puts(out, "<td class=\"commit\"");
+	if (r->commit_id) {
+		char *title = xasprintf("%s, committed %s, evidence %s", r->commit_id,
+					r->commit_time ? r->commit_time : "?", r->evidence_time ? r->evidence_time : "none");
+		buf_puts(out, " title=\"");
+		put_escaped(out, title);
+		buf_puts(out, "\"><code>");
+		char *shortid = xasprintf("%.10s", r->commit_id);
+		put_escaped(out, shortid);
+		buf_puts(out, "</code>");
+		free(shortid);
+		free(title);
+	} else {
+		buf_puts(out, ">");
+	}
+	buf_puts(out, "</td>");
+	if (r->has_days_late)
+		snprintf(d, sizeof(d), "%.2f", r->days_late);
+	num_cell(out, r->has_days_late, r->days_late, d);
+	report_points(p, sizeof(p), r->late_penalty);
+	num_cell(out, r->has_late_penalty, r->late_penalty, p);
+	double total = r->score - (r->has_late_penalty ? r->late_penalty : 0);
+	report_points(p, sizeof(p), total);
+	num_cell(out, r->has_score, total, p);
+}
+
 static void student_row(const struct book_table *t, const struct book_row *r, const struct book_change *ch,
-			struct buf *out)
+			bool git, struct buf *out)
 {
 	char p[32] = "", d[40] = "";
 	buf_printf(out, "<tr class=\"student %s\"><td>", r->status);
@@ -287,6 +331,8 @@ static void student_row(const struct book_table *t, const struct book_row *r, co
 		report_points(p, sizeof(p), r->exercise_score[e]);
 		num_cell(out, r->exercise_has[e], r->exercise_score[e], p);
 	}
+	if (git)
+		git_cells(r, out);
 	snprintf(p, sizeof(p), "%.2f s", r->seconds);
 	num_cell(out, r->has_score, r->seconds, p);
 	bool delta = ch && ch->before_has_score && ch->after_has_score;
@@ -313,10 +359,14 @@ static void students_table(const struct book_table *t, const struct book_changes
 		put_escaped(out, t->exercises[e]);
 		buf_puts(out, "</th>");
 	}
+	bool git = has_git(t);
+	if (git)
+		buf_puts(out, "<th>commit</th><th data-type=\"number\">days late</th><th data-type=\"number\">penalty</th>"
+			      "<th data-type=\"number\">after penalty</th>");
 	buf_puts(out, "<th data-type=\"number\">time</th><th data-type=\"number\">change</th><th>feedback</th>"
 		      "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < t->n; i++)
-		student_row(t, &t->rows[i], change_of(c, t->rows[i].student), out);
+		student_row(t, &t->rows[i], change_of(c, t->rows[i].student), git, out);
 	buf_puts(out, "</tbody></table>\n");
 }
 
