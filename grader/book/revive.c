@@ -65,6 +65,8 @@ static struct grade_source *revive_source(const json_t *js)
 	s->commit_time = str_dup(js, "commit_time");
 	s->worktree = json_is_true(json_object_get(js, "worktree"));
 	s->dirty = json_is_true(json_object_get(js, "dirty"));
+	s->pushed_at = str_dup(js, "pushed_at");
+	s->pushed_by = str_dup(js, "pushed_by");
 	s->deadline = str_dup(js, "deadline");
 	s->date_source = str_dup(js, "date_source");
 	s->evidence_time = str_dup(js, "evidence_time");

@@ -24,6 +24,7 @@
 #include "control/batch.h"
 #include "control/grade.h"
 #include "control/worker.h"
+#include "git/push.h"
 #include "git/worktree.h"
 #include "grade_config.h"
 #include "report/report.h"
@@ -63,6 +64,7 @@ struct grading {
 	const char *stop_token;    /* Actions: standard output is wrapped in ::stop-commands:: */
 	double time_budget;        /* a submission's, in seconds (0: none) */
 	const char *rev;           /* --rev: grade this revision of each DIR's repository */
+	bool ci_push;              /* read the push time a CI job is told (git/push.h) */
 };
 
 /*
@@ -147,6 +149,22 @@ static char *extract_rev(const char *dir, const char *rev, struct grade_source *
 	return where;
 }
 
+/* The push time of the commit graded, when a CI job of its push runs
+ * grade (git/push.h): evidence the student's committer date is not.  A
+ * payload that cannot be read is a warning; grading goes on. */
+static void add_push_time(struct grade_source *s, char **warning)
+{
+	struct push_time p;
+	char why[512] = "";
+	int found = push_time_of(s->commit, &p, why, sizeof(why));
+	if (found < 0 && !*warning)
+		*warning = xasprintf("warning: no push time in the report: %s", why);
+	if (found <= 0)
+		return;
+	s->pushed_at = p.at;
+	s->pushed_by = xstrdup(p.by);
+}
+
 static void grade_one(void *ctx, size_t index, struct batch_output *out)
 {
 	struct grading *gr = ctx;
@@ -167,6 +185,8 @@ static void grade_one(void *ctx, size_t index, struct batch_output *out)
 		 * the same, without a source. */
 		out->error = xasprintf("warning: %s: no git source in the report: %s", dir, why);
 	}
+	if (source && gr->ci_push)
+		add_push_time(source, &out->error);
 	if (grade_submission(&gr->worker, gr->rubric, rev_dir ? rev_dir : dir, gr->time_budget, &g, err,
 			     sizeof(err)) < 0) {
 		/* One unreadable submission does not stop the others. */
@@ -410,7 +430,7 @@ static int grade_all(struct grade_args *a, const struct threshold *th, const cha
 		.worker = WORKER_INIT(&layers), .all = a->output ? &all : NULL,
 		.has_threshold = th->set, .threshold_percent = th->percent, .threshold = th->value, .strict = a->strict,
 		.stop_token = a->output ? NULL : stop_token, .time_budget = a->time_budget,
-		.rev = a->rev,
+		.rev = a->rev, .ci_push = !a->no_ci_detect,
 	};
 
 	/* Channels to other processes send without SIGPIPE (proto.h); this

@@ -323,6 +323,8 @@ struct grade_source *grade_source_copy(const struct grade_source *s)
 	d->branch = dup_or_null(s->branch);
 	d->commit = dup_or_null(s->commit);
 	d->commit_time = dup_or_null(s->commit_time);
+	d->pushed_at = dup_or_null(s->pushed_at);
+	d->pushed_by = dup_or_null(s->pushed_by);
 	d->deadline = dup_or_null(s->deadline);
 	d->date_source = dup_or_null(s->date_source);
 	d->evidence_time = dup_or_null(s->evidence_time);
@@ -341,6 +343,8 @@ void grade_source_release(struct grade_source *s)
 	free(s->branch);
 	free(s->commit);
 	free(s->commit_time);
+	free(s->pushed_at);
+	free(s->pushed_by);
 	free(s->deadline);
 	free(s->date_source);
 	free(s->evidence_time);

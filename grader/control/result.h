@@ -35,6 +35,8 @@ struct grade_source {
 	char *commit_time;     /* its committer date, ISO 8601 in the committer's zone */
 	bool worktree;         /* graded from a work tree's files (grade DIR), not from the commit */
 	bool dirty;            /* that work tree had changes not committed */
+	char *pushed_at;       /* when the CI job grading it was told the commit was pushed (git/push.h), ISO 8601 UTC */
+	char *pushed_by;       /* what told it: "GitHub push event", "GitLab push pipeline" */
 	/* With a deadline (grade batch --deadline): */
 	char *deadline;        /* ISO 8601 */
 	char *date_source;     /* "committer", "fetched" or "pushed" (due.h) */

@@ -30,6 +30,8 @@ json_t *report_source_json(const struct grade_result *g)
 	json_object_set_new(o, "worktree", json_boolean(s->worktree));
 	if (s->worktree)
 		json_object_set_new(o, "dirty", json_boolean(s->dirty));
+	set_text(o, "pushed_at", s->pushed_at);
+	set_text(o, "pushed_by", s->pushed_by);
 	/* The late fields mean something only against a deadline. */
 	if (s->deadline) {
 		set_text(o, "deadline", s->deadline);

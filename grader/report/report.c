@@ -204,6 +204,8 @@ static char *origin_line(const struct grade_source *s)
 	} else {
 		buf_puts(&b, ", no commit yet");
 	}
+	if (s->pushed_at)
+		buf_printf(&b, ", pushed %s (%s)", s->pushed_at, s->pushed_by ? s->pushed_by : "?");
 	buf_puts(&b, s->worktree ? ": the work tree's files" : ": the commit's files");
 	char *text = buf_detach(&b, NULL);
 	char *line = one_line(text);

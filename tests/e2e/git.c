@@ -215,3 +215,90 @@ Test(git, unknown_revision_and_several_dirs, .init = make_repo, .fini = remove_r
 	cr_assert(strstr(r.out, "--rev REV"), "grade --help lists --rev");
 	run_result_release(&r);
 }
+
+/* The JSON report of 'repo' written to FILE by --report, with the CI
+ * environment the caller set. */
+static json_t *ci_graded_json(const char *extra)
+{
+	char *file = xasprintf("%s/ci.json", root), *spec = xasprintf("json=%s", file);
+	struct run_result r;
+	const char *args[] = { "-r", RUBRIC, "--report", spec, extra ? extra : repo, extra ? repo : NULL, NULL };
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "grade exited %d: %s", r.status, r.err);
+	json_error_t e;
+	json_t *j = json_load_file(file, 0, &e);
+	cr_assert_not_null(j, "%s", e.text);
+	run_result_release(&r);
+	free(spec);
+	free(file);
+	return j;
+}
+
+Test(git, a_ci_push_names_its_time, .init = make_repo, .fini = remove_repo)
+{
+	char *event = xasprintf("%s/event.json", root);
+	run_sh("printf '{\"after\": \"%s\", \"repository\": {\"pushed_at\": 1767519000}}' > '%s'", commits[2], event);
+	setenv("GITHUB_ACTIONS", "true", 1);
+	setenv("GITHUB_EVENT_NAME", "push", 1);
+	setenv("GITHUB_EVENT_PATH", event, 1);
+	json_t *j = ci_graded_json(NULL);
+	cr_assert_str_eq(source_text(j, "pushed_at"), "2026-01-04T09:30:00.000Z");
+	cr_assert_str_eq(source_text(j, "pushed_by"), "GitHub push event");
+	json_decref(j);
+
+	/* The text names it after the commit; --no-ci-detect reads nothing. */
+	struct run_result r;
+	const char *text[] = { "-r", RUBRIC, "-f", "text", "--no-ci-detect", repo, NULL };
+	run_grade(&r, text);
+	cr_assert(!strstr(r.out, "pushed"), "%s", r.out);
+	run_result_release(&r);
+	j = ci_graded_json("--no-ci-detect");
+	cr_assert_null(source_text(j, "pushed_at"));
+	json_decref(j);
+
+	/* A push of another commit (the job grades an older one) says nothing. */
+	run_sh("printf '{\"after\": \"%s\", \"repository\": {\"pushed_at\": 1767519000}}' > '%s'", commits[1], event);
+	j = ci_graded_json(NULL);
+	cr_assert_null(source_text(j, "pushed_at"));
+	json_decref(j);
+
+	/* A payload that cannot be read is a warning; the grading goes on. */
+	run_sh("echo '{broken' > '%s'", event);
+	const char *args[] = { "-r", RUBRIC, "-f", "text", repo, NULL };
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "warning: no push time in the report: cannot read the push event"), "%s", r.err);
+	run_result_release(&r);
+	unsetenv("GITHUB_ACTIONS");
+	unsetenv("GITHUB_EVENT_NAME");
+	unsetenv("GITHUB_EVENT_PATH");
+	free(event);
+}
+
+Test(git, a_gitlab_push_pipeline_in_the_text, .init = make_repo, .fini = remove_repo)
+{
+	setenv("GITLAB_CI", "true", 1);
+	setenv("CI_PIPELINE_SOURCE", "push", 1);
+	setenv("CI_COMMIT_SHA", commits[2], 1);
+	setenv("CI_PIPELINE_CREATED_AT", "2026-01-04T09:30:00Z", 1);
+	/* GitLab's detection would write its reports into the working
+	 * directory (the test data's): they go to the test's instead. */
+	char *junit = xasprintf("junit=%s/junit.xml", root), *gitlab = xasprintf("gitlab=%s/cq.json", root);
+	struct run_result r;
+	const char *args[] = { "-r", RUBRIC, "-f", "text", "--report", junit, "--report", gitlab, repo, NULL };
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	char *want = xasprintf("source: repository %s, branch main, commit %.12s (2026-01-04T10:00:00+01:00), "
+			       "pushed 2026-01-04T09:30:00.000Z (GitLab push pipeline): the work tree's files\n",
+			       repo, commits[2]);
+	cr_assert(strstr(r.out, want), "%s", r.out);
+	free(want);
+	run_result_release(&r);
+	run_sh("grep -q 'name=\"source.pushed_at\" value=\"2026-01-04T09:30:00.000Z\"' '%s/junit.xml'", root);
+	free(junit);
+	free(gitlab);
+	unsetenv("GITLAB_CI");
+	unsetenv("CI_PIPELINE_SOURCE");
+	unsetenv("CI_COMMIT_SHA");
+	unsetenv("CI_PIPELINE_CREATED_AT");
+}
