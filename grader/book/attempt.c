@@ -169,7 +169,7 @@ static int make_attempt(git_repository *repo, const struct due_commit *c, const 
 	char tree_hex[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(tree_hex, sizeof(tree_hex), &c->tree);
 	const char *parts[] = { "git commit", hex, tree_hex, refused.len ? refused.data : "" };
-	book_hash_strings(parts, ARRAY_SIZE(parts), a->content);
+	digest_strings(parts, ARRAY_SIZE(parts), a->content);
 	buf_release(&refused);
 	if (o->has_deadline || e->deadline) {
 		char policy[160] = "none";

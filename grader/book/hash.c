@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <nettle/sha2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/digest.h"
 #include "base/error.h"
 #include "base/util.h"
 
@@ -24,24 +24,6 @@ struct walk {
 	size_t errlen;
 };
 
-static void hex_digest(struct sha256_ctx *ctx, char out[BOOK_HASH_HEX])
-{
-	uint8_t d[SHA256_DIGEST_SIZE];
-	sha256_digest(ctx, sizeof(d), d);
-	char *hex = hex_encode(d, sizeof(d));
-	memcpy(out, hex, BOOK_HASH_HEX);
-	free(hex);
-}
-
-/* A field: its length as 8 bytes, then the bytes. */
-static void put_field(struct sha256_ctx *ctx, const void *data, size_t len)
-{
-	uint8_t n[8];
-	for (int i = 0; i < 8; i++)
-		n[i] = (uint8_t)((uint64_t)len >> (8 * i));
-	sha256_update(ctx, sizeof(n), n);
-	sha256_update(ctx, len, data);
-}
 
 static bool left_out(const char *name)
 {
@@ -113,16 +95,16 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 			frc = fail_errno(w->err, w->errlen, errno, "cannot read '%s'", path);
 		else if (S_ISDIR(st.st_mode)) {
 			int sub = openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			put_field(&w->ctx, "D", 1);
-			put_field(&w->ctx, path, strlen(path));
+			digest_field(&w->ctx, "D", 1);
+			digest_field(&w->ctx, path, strlen(path));
 			frc = sub < 0 ? fail_errno(w->err, w->errlen, errno, "cannot open '%s'", path)
 				      : walk_dir(w, sub, path, depth + 1);
 			if (sub >= 0)
 				close(sub);
 		} else if (S_ISREG(st.st_mode)) {
 			int fd = openat(dirfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			put_field(&w->ctx, "F", 1);
-			put_field(&w->ctx, path, strlen(path));
+			digest_field(&w->ctx, "F", 1);
+			digest_field(&w->ctx, path, strlen(path));
 			frc = fd < 0 ? fail_errno(w->err, w->errlen, errno, "cannot open '%s'", path)
 				     : hash_fd(&w->ctx, fd, path, w->err, w->errlen);
 			if (fd >= 0)
@@ -130,9 +112,9 @@ static int walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 		} else if (S_ISLNK(st.st_mode)) {
 			char target[4096];
 			ssize_t len = readlinkat(dirfd, names[i], target, sizeof(target));
-			put_field(&w->ctx, "L", 1);
-			put_field(&w->ctx, path, strlen(path));
-			put_field(&w->ctx, target, len > 0 ? (size_t)len : 0);
+			digest_field(&w->ctx, "L", 1);
+			digest_field(&w->ctx, path, strlen(path));
+			digest_field(&w->ctx, target, len > 0 ? (size_t)len : 0);
 		}
 		free(path);
 		if (frc < 0)
@@ -156,7 +138,7 @@ int book_hash_dir(const char *dir, char out[BOOK_HASH_HEX], char *err, size_t er
 	int rc = walk_dir(&w, fd, "", 0);
 	close(fd);
 	if (rc == 0)
-		hex_digest(&w.ctx, out);
+		digest_hex(&w.ctx, out);
 	return rc;
 }
 
@@ -170,7 +152,7 @@ int book_hash_file(const char *path, char out[BOOK_HASH_HEX], char *err, size_t 
 	int rc = hash_fd(&ctx, fd, path, err, errlen);
 	close(fd);
 	if (rc == 0)
-		hex_digest(&ctx, out);
+		digest_hex(&ctx, out);
 	return rc;
 }
 
@@ -180,7 +162,7 @@ int book_hash_exercise(const struct exercise *ex, char out[BOOK_HASH_HEX], char 
 	if (book_hash_file(ex->path, file, err, errlen) < 0)
 		return -1;
 	const char *parts[] = { "exercise", ex->id, file };
-	book_hash_strings(parts, ARRAY_SIZE(parts), out);
+	digest_strings(parts, ARRAY_SIZE(parts), out);
 	return 0;
 }
 
@@ -189,28 +171,19 @@ int book_hash_rubric(const struct rubric *r, const char *path, char out[BOOK_HAS
 	struct sha256_ctx ctx;
 	sha256_init(&ctx);
 	struct stat st;
-	put_field(&ctx, "rubric", 6);
+	digest_field(&ctx, "rubric", 6);
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 		char file[BOOK_HASH_HEX];
 		if (book_hash_file(path, file, err, errlen) < 0)
 			return -1;
-		put_field(&ctx, file, strlen(file));
+		digest_field(&ctx, file, strlen(file));
 	}
 	for (size_t i = 0; i < r->n_exercises; i++) {
 		char ex[BOOK_HASH_HEX];
 		if (book_hash_exercise(&r->exercises[i], ex, err, errlen) < 0)
 			return -1;
-		put_field(&ctx, ex, strlen(ex));
+		digest_field(&ctx, ex, strlen(ex));
 	}
-	hex_digest(&ctx, out);
+	digest_hex(&ctx, out);
 	return 0;
-}
-
-void book_hash_strings(const char *const *parts, size_t n, char out[BOOK_HASH_HEX])
-{
-	struct sha256_ctx ctx;
-	sha256_init(&ctx);
-	for (size_t i = 0; i < n; i++)
-		put_field(&ctx, parts[i] ? parts[i] : "", parts[i] ? strlen(parts[i]) : 0);
-	hex_digest(&ctx, out);
 }

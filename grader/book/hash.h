@@ -16,9 +16,10 @@
 
 #include <stddef.h>
 
+#include "base/digest.h"
 #include "rubric/rubric.h"
 
-#define BOOK_HASH_HEX 65   /* 64 hex digits and the NUL */
+#define BOOK_HASH_HEX DIGEST_HEX   /* 64 hex digits and the NUL (base/digest.h: keys from strings) */
 
 /* The submission directory 'dir': every file's path (relative, sorted),
  * type and bytes.  Returns 0, or -1 with a message in err (unreadable,
@@ -35,8 +36,5 @@ int book_hash_exercise(const struct exercise *ex, char out[BOOK_HASH_HEX], char 
 /* The whole rubric: the file or directory it was loaded from (a course
  * file's own bytes) and every exercise's hash, in order. */
 int book_hash_rubric(const struct rubric *r, const char *path, char out[BOOK_HASH_HEX], char *err, size_t errlen);
-
-/* parts[0..n), each length-prefixed (so "ab","c" differs from "a","bc"). */
-void book_hash_strings(const char *const *parts, size_t n, char out[BOOK_HASH_HEX]);
 
 #endif

@@ -165,7 +165,7 @@ unsigned roster_shard_of(const char *student, unsigned count)
 {
 	char hex[BOOK_HASH_HEX];
 	const char *parts[] = { student };
-	book_hash_strings(parts, 1, hex);
+	digest_strings(parts, 1, hex);
 	char first[17];
 	memcpy(first, hex, 16);
 	first[16] = '\0';

@@ -328,12 +328,12 @@ static int plan(struct batch_job *job, const struct batch_args *a, const char *r
 			const char *extra = u->attempt ? u->attempt->key_extra : "";
 			const char *parts[] = { u->content, rubric_hash, grader, python, budget, extra };
 			/* A folder's key is what it was before repositories came. */
-			book_hash_strings(parts, u->attempt ? ARRAY_SIZE(parts) : ARRAY_SIZE(parts) - 1, u->key);
+			digest_strings(parts, u->attempt ? ARRAY_SIZE(parts) : ARRAY_SIZE(parts) - 1, u->key);
 			u->exercise_keys = xcalloc(r->n_exercises ? r->n_exercises : 1, sizeof(char *));
 			for (size_t x = 0; x < r->n_exercises; x++) {
 				const char *xparts[] = { u->content, ex_hash[x], grader, python, budget, extra };
 				u->exercise_keys[x] = xmalloc(BOOK_HASH_HEX);
-				book_hash_strings(xparts, u->attempt ? ARRAY_SIZE(xparts) : ARRAY_SIZE(xparts) - 1,
+				digest_strings(xparts, u->attempt ? ARRAY_SIZE(xparts) : ARRAY_SIZE(xparts) - 1,
 						  u->exercise_keys[x]);
 			}
 			int64_t id = 0;

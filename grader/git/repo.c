@@ -14,7 +14,7 @@
 
 #include "base/error.h"
 #include "base/util.h"
-#include "book/hash.h"
+#include "base/digest.h"
 
 #define MIRROR_REFSPEC "+refs/heads/*:refs/heads/*"
 
@@ -111,14 +111,14 @@ int repo_fetch(const char *cache_dir, const char *url, struct repo_fetch *out, c
 {
 	git_remote *remote = NULL;
 	git_buf head = { 0 };
-	char hash[BOOK_HASH_HEX], *dir = NULL;
+	char hash[DIGEST_HEX], *dir = NULL;
 	int rc = -1, tries = 0;
 	*out = (struct repo_fetch){ 0 };
 	repo_library_init();
 	if (mkdir(cache_dir, 0755) < 0 && errno != EEXIST)
 		return fail_errno(err, errlen, errno, "cannot create the repository cache '%s'", cache_dir);
 	const char *parts[] = { "repo", url };
-	book_hash_strings(parts, 2, hash);
+	digest_strings(parts, 2, hash);
 	dir = xasprintf("%s/%.24s.git", cache_dir, hash);
 	if (mirror_open(&out->repo, dir, url, &out->cloned, err, errlen) < 0)
 		goto done;

@@ -85,19 +85,6 @@ Test(hash, a_rename_is_a_change, .init = make_dir, .fini = remove_dir)
 	free(to);
 }
 
-Test(hash, strings_are_length_prefixed)
-{
-	char a[BOOK_HASH_HEX], b[BOOK_HASH_HEX];
-	const char *x[] = { "ab", "c" }, *y[] = { "a", "bc" };
-	book_hash_strings(x, 2, a);
-	book_hash_strings(y, 2, b);
-	cr_assert_str_neq(a, b);
-	const char *empty[] = { "" };
-	book_hash_strings(empty, 1, a);
-	/* SHA-256 of eight zero bytes (the empty string's length prefix). */
-	cr_assert_str_eq(a, "af5570f5a1810b7af78caf4bc70a660f0df51e42baf91d4de5b2328de0e83dfc");
-}
-
 Test(hash, a_missing_directory_is_an_error)
 {
 	char out[BOOK_HASH_HEX], err[256];
