@@ -197,23 +197,39 @@ done:
 	return rc;
 }
 
-int attempts_plan(struct book *b, const struct roster_entry *e, const struct repo_options *o, struct attempt out[2],
-		  size_t *n, char **missing, char *err, size_t errlen)
+char *attempt_url(const char *path, char *err, size_t errlen)
+{
+	char abs[PATH_MAX];
+	/* libgit2 takes a local repository by its absolute path. */
+	char *url = repo_is_url(path) ? xstrdup(path) : realpath(path, abs) ? xstrdup(abs) : NULL;
+	if (!url)
+		fail_errno(err, errlen, errno, "cannot open the repository '%s'", path);
+	return url;
+}
+
+int attempts_plan(struct book *b, const struct roster_entry *e, const struct repo_options *o,
+		  const struct fetch_job *fetched, struct attempt out[2], size_t *n, char **missing, char *err,
+		  size_t errlen)
 {
 	struct repo_fetch f = { 0 };
 	struct due_pick pick = { 0 };
-	char *url = NULL, *prior = NULL, *last = NULL, *last_at = NULL, at[32], abs[PATH_MAX];
+	char *url = NULL, *prior = NULL, *last = NULL, *last_at = NULL, at[32];
 	int rc = -1;
 	*n = 0;
 	*missing = NULL;
-	/* libgit2 takes a local repository by its absolute path. */
-	url = repo_is_url(e->path) ? xstrdup(e->path) : realpath(e->path, abs) ? xstrdup(abs) : NULL;
-	if (!url) {
-		fail_errno(err, errlen, errno, "cannot open the repository '%s'", e->path);
+	if (fetched) {
+		if (!fetched->done) {
+			fail(err, errlen, "%s", fetched->error ? fetched->error : "not fetched (the run was stopped)");
+			goto done;
+		}
+		if (repo_open_mirror(o->cache_dir, fetched->url, &f, err, errlen) < 0)
+			goto done;
+		f.cloned = fetched->cloned;
+		f.head_branch = fetched->head_branch ? xstrdup(fetched->head_branch) : NULL;
+		f.fetched_at = fetched->fetched_at;
+	} else if (!(url = attempt_url(e->path, err, errlen)) || repo_fetch(o->cache_dir, url, &f, err, errlen) < 0) {
 		goto done;
 	}
-	if (repo_fetch(o->cache_dir, url, &f, err, errlen) < 0)
-		goto done;
 	if (o->stats)
 		o->stats[f.cloned ? 0 : 1]++;
 	due_format_utc(f.fetched_at, at);

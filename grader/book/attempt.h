@@ -22,6 +22,7 @@
 #include "book/roster.h"
 #include "control/result.h"
 #include "git/due.h"
+#include "git/fetch.h"
 
 struct repo_options {
 	const char *cache_dir;       /* the clone cache */
@@ -49,9 +50,16 @@ struct attempt {
  * *missing set when there is nothing to grade: no commit before the
  * deadline, an empty repository, no such branch), or -1 with the reason
  * in err (the repository cannot be fetched or read: the student's error,
- * retried on the next run). */
-int attempts_plan(struct book *b, const struct roster_entry *e, const struct repo_options *o, struct attempt out[2],
-		  size_t *n, char **missing, char *err, size_t errlen);
+ * retried on the next run).  'fetched': the entry's fetch, already done
+ * by fetch_all() (its mirror is opened, its outcome and time taken), or
+ * NULL to fetch here. */
+int attempts_plan(struct book *b, const struct roster_entry *e, const struct repo_options *o,
+		  const struct fetch_job *fetched, struct attempt out[2], size_t *n, char **missing, char *err,
+		  size_t errlen);
+
+/* The URL a roster path is fetched from: a URL as it is, a local
+ * repository by its absolute path (new string), or NULL with why in err. */
+char *attempt_url(const char *path, char *err, size_t errlen);
 
 /* Copies a's source into g (g->source allocated) and charges the late
  * policy on g's score. */

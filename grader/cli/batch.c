@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PY_SSIZE_T_CLEAN
@@ -18,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/diag.h"
+#include "base/error.h"
 #include "base/util.h"
 #include "book/attempt.h"
 #include "book/book.h"
@@ -29,6 +31,7 @@
 #include "control/grade.h"
 #include "control/worker.h"
 #include "git/due.h"
+#include "git/fetch.h"
 #include "git/repo.h"
 #include "grade_config.h"
 #include "report/report.h"
@@ -91,7 +94,13 @@ struct batch_job {
 	double time_budget;            /* --time-budget */
 	const struct repo_options *repos;
 	size_t repo_stats[2];          /* repositories cloned, fetched */
+	struct fetch_job *fetches;     /* each repository URL of the roster once (git/fetch.h) */
+	char **fetch_urls;             /* their URLs (owned) */
+	size_t n_fetches;
+	size_t *fetch_of;              /* per member: its fetch, or NO_FETCH (a folder, or no URL) */
 };
+
+#define NO_FETCH ((size_t)-1)
 
 static int lane_start(void *ctx, char *err, size_t errlen)
 {
@@ -245,6 +254,8 @@ struct batch_args {
 	double time_budget;       /* a submission's, in seconds (0: none) */
 	const char *repo_cache;   /* --repo-cache (default: the gradebook's path + ".repos") */
 	const char *pushed_at;    /* --pushed-at FILE */
+	unsigned fetch_jobs;      /* --fetch-jobs: repositories fetched at a time */
+	double fetch_timeout;     /* --fetch-timeout, seconds (0: none) */
 	struct repo_options repos;
 };
 
@@ -264,7 +275,9 @@ static void plan_member(struct batch_job *job, size_t i)
 	}
 	size_t n = 0;
 	char *missing = NULL;
-	if (attempts_plan(job->book, e, job->repos, m->attempts, &n, &missing, why, sizeof(why)) < 0) {
+	const struct fetch_job *fetched =
+		job->fetch_of && job->fetch_of[i] != NO_FETCH ? &job->fetches[job->fetch_of[i]] : NULL;
+	if (attempts_plan(job->book, e, job->repos, fetched, m->attempts, &n, &missing, why, sizeof(why)) < 0) {
 		m->failed = xstrdup(why);
 		return;
 	}
@@ -275,6 +288,42 @@ static void plan_member(struct batch_job *job, size_t i)
 		memcpy(m->units[k].content, m->attempts[k].content, BOOK_HASH_HEX);
 	}
 	m->n_units = n;
+}
+
+/* Every repository of the roster fetched before planning (git/fetch.h):
+ * each URL once, --fetch-jobs at a time, each within --fetch-timeout.  A
+ * member whose path gives no URL keeps NO_FETCH: planning says why. */
+static int fetch_repositories(struct batch_job *job, const struct batch_args *a, char *err, size_t errlen)
+{
+	size_t n = job->roster->n;
+	job->fetch_of = xcalloc(n ? n : 1, sizeof(*job->fetch_of));
+	job->fetch_urls = xcalloc(n ? n : 1, sizeof(*job->fetch_urls));
+	for (size_t i = 0; i < n; i++) {
+		const char *path = job->roster->entries[i].path;
+		char why[512];
+		char *url = repo_is_url(path) || repo_is_local(path) ? attempt_url(path, why, sizeof(why)) : NULL;
+		job->fetch_of[i] = NO_FETCH;
+		if (!url)
+			continue;
+		size_t k = 0;
+		while (k < job->n_fetches && strcmp(job->fetch_urls[k], url))
+			k++;
+		if (k == job->n_fetches)
+			job->fetch_urls[job->n_fetches++] = url;
+		else
+			free(url);
+		job->fetch_of[i] = k;
+	}
+	if (!job->n_fetches)
+		return 0;
+	job->fetches = xcalloc(job->n_fetches, sizeof(*job->fetches));
+	for (size_t k = 0; k < job->n_fetches; k++)
+		job->fetches[k].url = job->fetch_urls[k];
+	/* The cache's directory first: children would race to create it. */
+	if (mkdir(job->repos->cache_dir, 0755) < 0 && errno != EEXIST)
+		return fail_errno(err, errlen, errno, "cannot create the repository cache '%s'", job->repos->cache_dir);
+	return fetch_all(job->repos->cache_dir, job->fetches, job->n_fetches, a->fetch_jobs, a->fetch_timeout,
+			 &interrupted, err, errlen);
 }
 
 /* The members with nothing to grade: recorded as missing or error. */
@@ -313,7 +362,10 @@ static int plan(struct batch_job *job, const struct batch_args *a, const char *r
 	for (size_t e = 0; e < r->n_exercises; e++)
 		if (book_hash_exercise(&r->exercises[e], ex_hash[e], err, errlen) < 0)
 			goto done;
-	/* Repositories are fetched here, one transaction each for their evidence. */
+	/* Repositories are fetched first, all at once; then planned, one
+	 * transaction each for their evidence. */
+	if (fetch_repositories(job, a, err, errlen) < 0)
+		goto done;
 	for (size_t i = 0; i < n && !interrupted; i++)
 		plan_member(job, i);
 	job->todo = xcalloc(2 * n + 1, sizeof(*job->todo));
@@ -547,6 +599,14 @@ done:
 	free(scratch_root);
 	free(cache);
 	csv_table_release(&pushed);
+	for (size_t k = 0; k < job.n_fetches; k++) {
+		if (job.fetches)
+			fetch_job_release(&job.fetches[k]);
+		free(job.fetch_urls[k]);
+	}
+	free(job.fetches);
+	free(job.fetch_urls);
+	free(job.fetch_of);
 	free(job.members);
 	free(job.todo);
 	free(job.todo_names);
@@ -604,10 +664,13 @@ int cmd_batch(int argc, char **argv)
 		{ "date-source", required_argument, NULL, 'd' },
 		{ "late-policy", required_argument, NULL, 'L' },
 		{ "pushed-at", required_argument, NULL, 'P' },
+		{ "fetch-jobs", required_argument, NULL, 'J' },
+		{ "fetch-timeout", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct batch_args a = { .gradebook = "gradebook.sqlite", .grace = 5, .time_budget = GRADE_DEFAULT_TIME_BUDGET };
+	struct batch_args a = { .gradebook = "gradebook.sqlite", .grace = 5, .time_budget = GRADE_DEFAULT_TIME_BUDGET,
+				.fetch_jobs = 8, .fetch_timeout = 300 };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "r:j:g:qh", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -657,6 +720,22 @@ int cmd_batch(int argc, char **argv)
 			break;
 		}
 		case 'P': a.pushed_at = optarg; break;
+		case 'J': {
+			char *end = NULL;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || *optarg == '-' || v < 1 || v > 64)
+				return cli_usage_error("--fetch-jobs takes a number from 1 to 64, not '%s'", optarg);
+			a.fetch_jobs = (unsigned)v;
+			break;
+		}
+		case 'X':
+			if (!strcmp(optarg, "none"))
+				a.fetch_timeout = 0;
+			else if (parse_duration(optarg, &a.fetch_timeout) < 0 || a.fetch_timeout <= 0 ||
+				 a.fetch_timeout > 86400)
+				return cli_usage_error("--fetch-timeout takes a duration (300s, 2.5) up to a day, or none, "
+						       "not '%s'", optarg);
+			break;
 		case 'h': cli_print_help(stdout); return EXIT_GRADED;
 		default: fputs("Try 'grade --help' for more information.\n", stderr); return EXIT_USAGE;
 		}

@@ -31,7 +31,8 @@ static const struct command commands[] = {
 	  "A roster path may be a git repository or URL: --deadline\n"
 	  "TIME (ISO 8601 with zone), --branch B, --late-policy P,\n"
 	  "--date-source committer|fetched|pushed, --pushed-at FILE,\n"
-	  "--repo-cache DIR; docs/deadlines.md" },
+	  "--repo-cache DIR, --fetch-jobs N (8), --fetch-timeout\n"
+	  "DURATION (300s, or none); docs/deadlines.md" },
 	{ "export", cmd_export, "export FORMAT [--gradebook FILE] [TARGET]",
 	  "write the gradebook's current results without grading:\n"
 	  "csv [FILE] (one row per student, RFC 4180), feedback DIR\n"

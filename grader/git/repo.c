@@ -107,19 +107,43 @@ static int mirror_open(git_repository **repo, const char *dir, const char *url, 
 	return 0;
 }
 
+static char *mirror_dir(const char *cache_dir, const char *url)
+{
+	char hash[DIGEST_HEX];
+	const char *parts[] = { "repo", url };
+	digest_strings(parts, 2, hash);
+	return xasprintf("%s/%.24s.git", cache_dir, hash);
+}
+
+int repo_open_mirror(const char *cache_dir, const char *url, struct repo_fetch *out, char *err, size_t errlen)
+{
+	char *dir = mirror_dir(cache_dir, url);
+	int rc = -1;
+	*out = (struct repo_fetch){ 0 };
+	repo_library_init();
+	if (git_repository_open_bare(&out->repo, dir) < 0) {
+		repo_fail(err, errlen, "the cache has no mirror of '%s' (%s)", url, dir);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(dir);
+	if (rc < 0)
+		repo_fetch_release(out);
+	return rc;
+}
+
 int repo_fetch(const char *cache_dir, const char *url, struct repo_fetch *out, char *err, size_t errlen)
 {
 	git_remote *remote = NULL;
 	git_buf head = { 0 };
-	char hash[DIGEST_HEX], *dir = NULL;
+	char *dir = NULL;
 	int rc = -1, tries = 0;
 	*out = (struct repo_fetch){ 0 };
 	repo_library_init();
 	if (mkdir(cache_dir, 0755) < 0 && errno != EEXIST)
 		return fail_errno(err, errlen, errno, "cannot create the repository cache '%s'", cache_dir);
-	const char *parts[] = { "repo", url };
-	digest_strings(parts, 2, hash);
-	dir = xasprintf("%s/%.24s.git", cache_dir, hash);
+	dir = mirror_dir(cache_dir, url);
 	if (mirror_open(&out->repo, dir, url, &out->cloned, err, errlen) < 0)
 		goto done;
 	if (git_remote_lookup(&remote, out->repo, "origin") < 0) {

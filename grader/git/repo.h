@@ -48,6 +48,13 @@ struct repo_fetch {
 int repo_fetch(const char *cache_dir, const char *url, struct repo_fetch *out, char *err, size_t errlen);
 void repo_fetch_release(struct repo_fetch *f);
 
+/* The mirror of 'url' that repo_fetch() (in this process or a child's,
+ * fetch.h) wrote, opened without the network: repo only; head_branch,
+ * cloned and fetched_at are the caller's to fill from that fetch (the
+ * remote's default branch is known only while connected).
+ * Returns 0, or -1 when the cache has no such mirror. */
+int repo_open_mirror(const char *cache_dir, const char *url, struct repo_fetch *out, char *err, size_t errlen);
+
 /* The mirror's branch 'branch' (NULL: the remote's default) into *tip.
  * Returns 0, 1 when there is no such branch (or the repository is empty),
  * -1 on error. */
