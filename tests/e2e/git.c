@@ -97,6 +97,16 @@ static json_t *graded_json(const char *rev, int want_status)
 	return j;
 }
 
+/* grade with args exits 0 and its standard output holds want. */
+static void expect_text(const char *const *args, const char *want)
+{
+	struct run_result r;
+	run_grade(&r, args);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, want), "want \"%s\" in:\n%s", want, r.out);
+	run_result_release(&r);
+}
+
 static const char *source_text(const json_t *report, const char *key)
 {
 	return json_string_value(json_object_get(json_object_get(report, "source"), key));
@@ -120,16 +130,12 @@ Test(git, a_work_tree_clean_then_dirty, .init = make_repo, .fini = remove_repo)
 	j = graded_json(NULL, 0);
 	cr_assert(json_is_true(json_object_get(json_object_get(j, "source"), "dirty")));
 	json_decref(j);
-	struct run_result r;
 	const char *args[] = { "-r", RUBRIC, repo, NULL };
-	run_grade(&r, args);
-	cr_assert_eq(r.status, 0, "%s", r.err);
 	char *want = xasprintf("\nsource: repository %s, branch main, commit %.12s (2026-01-04T10:00:00+01:00): "
 			       "the work tree's files\n  dirty work tree: uncommitted changes were graded\n",
 			       repo, commits[2]);
-	cr_assert(strstr(r.out, want), "%s", r.out);
+	expect_text(args, want);
 	free(want);
-	run_result_release(&r);
 }
 
 Test(git, an_older_revision, .init = make_repo, .fini = remove_repo)
@@ -284,16 +290,12 @@ Test(git, a_gitlab_push_pipeline_in_the_text, .init = make_repo, .fini = remove_
 	/* GitLab's detection would write its reports into the working
 	 * directory (the test data's): they go to the test's instead. */
 	char *junit = xasprintf("junit=%s/junit.xml", root), *gitlab = xasprintf("gitlab=%s/cq.json", root);
-	struct run_result r;
 	const char *args[] = { "-r", RUBRIC, "-f", "text", "--report", junit, "--report", gitlab, repo, NULL };
-	run_grade(&r, args);
-	cr_assert_eq(r.status, 0, "%s", r.err);
 	char *want = xasprintf("source: repository %s, branch main, commit %.12s (2026-01-04T10:00:00+01:00), "
 			       "pushed 2026-01-04T09:30:00.000Z (GitLab push pipeline): the work tree's files\n",
 			       repo, commits[2]);
-	cr_assert(strstr(r.out, want), "%s", r.out);
+	expect_text(args, want);
 	free(want);
-	run_result_release(&r);
 	run_sh("grep -q 'name=\"source.pushed_at\" value=\"2026-01-04T09:30:00.000Z\"' '%s/junit.xml'", root);
 	free(junit);
 	free(gitlab);
