@@ -336,10 +336,7 @@ void attempt_apply_penalty(const struct attempt *a, const struct repo_options *o
 		double factor = late_factor(o->has_policy ? &o->policy : &none, a->seconds_late, &d->days_charged);
 		d->late_penalty = g->score * (1 - factor);
 	}
-	if (g->source) {
-		grade_source_release(g->source);
-		free(g->source);
-	}
+	grade_source_free(g->source);
 	g->source = d;
 	/* The report names the repository, not the directory its tree went to. */
 	free(g->submission);

@@ -212,10 +212,7 @@ static void grade_one(void *ctx, size_t index, struct batch_output *out)
 		out->internal = true;
 	}
 done:
-	if (source) {
-		grade_source_release(source);
-		free(source);
-	}
+	grade_source_free(source);
 	if (rev_dir) {
 		scratch_remove(rev_dir);
 		free(rev_dir);

@@ -353,12 +353,15 @@ void grade_source_release(struct grade_source *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void grade_source_free(struct grade_source *s)
+{
+	grade_source_release(s);
+	free(s);
+}
+
 void grade_result_release(struct grade_result *g)
 {
-	if (g->source) {
-		grade_source_release(g->source);
-		free(g->source);
-	}
+	grade_source_free(g->source);
 	for (size_t i = 0; i < g->n_exercises; i++) {
 		struct exercise_result *e = &g->exercises[i];
 		for (size_t j = 0; j < e->n_checks; j++) {

@@ -50,9 +50,11 @@ struct grade_source {
 	size_t n_notes;
 };
 
-/* A deep copy of s (new, release with grade_source_release and free). */
+/* A deep copy of s (new, release with grade_source_free). */
 struct grade_source *grade_source_copy(const struct grade_source *s);
 void grade_source_release(struct grade_source *s);
+/* Releases and frees a source made by grade_source_copy or calloc (NULL: nothing). */
+void grade_source_free(struct grade_source *s);
 
 struct grade_result {
 	struct grade_source *source;   /* NULL: a folder, not a commit */

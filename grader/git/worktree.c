@@ -193,10 +193,7 @@ int worktree_source(const char *dir, struct grade_source **out, char *err, size_
 	s = NULL;
 	rc = 1;
 done:
-	if (s) {
-		grade_source_release(s);
-		free(s);
-	}
+	grade_source_free(s);
 	git_repository_free(repo);
 	return rc;
 }
@@ -247,10 +244,7 @@ int worktree_rev(const char *dir, const char *rev, const char *dest, struct grad
 	s = NULL;
 	rc = 0;
 done:
-	if (s) {
-		grade_source_release(s);
-		free(s);
-	}
+	grade_source_free(s);
 	tree_extract_release(&tx);
 	git_commit_free(c);
 	git_reference_free(ref);

@@ -10,8 +10,7 @@
  * test suite sets it so that the corpus inside grade's checkout stays a
  * plain folder).  No other variable of git's is read, so that every DIR of
  * a run is looked up alike.  Each source is new, for grade_result.source
- * (control/result.h): the caller releases it with grade_source_release()
- * and free().
+ * (control/result.h): the caller releases it with grade_source_free().
  */
 #ifndef GRADE_GIT_WORKTREE_H
 #define GRADE_GIT_WORKTREE_H

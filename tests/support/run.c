@@ -144,6 +144,17 @@ void expect_for_version(json_t *expected, int major, int minor, const char *name
 	}
 }
 
+void git_test_env(const char *home)
+{
+	setenv("HOME", home, 1);
+	setenv("GIT_AUTHOR_DATE", "2026-01-02T10:00:00+01:00", 1);
+	setenv("GIT_COMMITTER_DATE", "2026-01-02T10:00:00+01:00", 1);
+	setenv("GIT_AUTHOR_NAME", "t", 1);
+	setenv("GIT_AUTHOR_EMAIL", "t@example.org", 1);
+	setenv("GIT_COMMITTER_NAME", "t", 1);
+	setenv("GIT_COMMITTER_EMAIL", "t@example.org", 1);
+}
+
 void run_sh(const char *fmt, ...)
 {
 	va_list ap;

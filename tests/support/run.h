@@ -25,6 +25,10 @@ void expect_for_version(json_t *expected, int major, int minor, const char *name
 /* Runs the shell command printf(fmt, ...) makes; the test fails unless it
  * exits 0. */
 void run_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* For git run by the test: HOME is 'home' (git writes nothing of the
+ * user's), a fixed author and committer, and fixed dates. */
+void git_test_env(const char *home);
 /* $GRADE_TEST_DATA/rel, a new string. */
 char *test_data(const char *rel);
 

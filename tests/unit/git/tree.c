@@ -30,14 +30,7 @@ static void make_root(void)
 {
 	snprintf(root, sizeof(root), "/tmp/grade-tree-XXXXXX");
 	cr_assert_not_null(mkdtemp(root));
-	/* git writes nothing of the user's: HOME is the test's, dates fixed. */
-	setenv("HOME", root, 1);
-	setenv("GIT_AUTHOR_DATE", "2026-01-02T10:00:00+01:00", 1);
-	setenv("GIT_COMMITTER_DATE", "2026-01-02T10:00:00+01:00", 1);
-	setenv("GIT_AUTHOR_NAME", "t", 1);
-	setenv("GIT_AUTHOR_EMAIL", "t@example.org", 1);
-	setenv("GIT_COMMITTER_NAME", "t", 1);
-	setenv("GIT_COMMITTER_EMAIL", "t@example.org", 1);
+	git_test_env(root);
 	run_sh("cd '%s' && git init -q -b main repo && mkdir out", root);
 	repo_library_init();
 }

@@ -27,13 +27,7 @@ static void make_root(void)
 {
 	snprintf(root, sizeof(root), "/tmp/grade-worktree-XXXXXX");
 	cr_assert_not_null(mkdtemp(root));
-	setenv("HOME", root, 1);
-	setenv("GIT_AUTHOR_DATE", "2026-01-02T10:00:00+01:00", 1);
-	setenv("GIT_COMMITTER_DATE", "2026-01-02T10:00:00+01:00", 1);
-	setenv("GIT_AUTHOR_NAME", "t", 1);
-	setenv("GIT_AUTHOR_EMAIL", "t@example.org", 1);
-	setenv("GIT_COMMITTER_NAME", "t", 1);
-	setenv("GIT_COMMITTER_EMAIL", "t@example.org", 1);
+	git_test_env(root);
 	unsetenv("GIT_CEILING_DIRECTORIES");
 	run_sh("cd '%s' && git init -q -b main repo && mkdir out plain", root);
 	IN_REPO("mkdir a b && echo one > a/x.py && echo one > b/y.py && echo 'ignored*' > .gitignore && "
@@ -60,11 +54,8 @@ static int source_of(const char *rel, struct grade_source **s)
 
 static void drop(struct grade_source **s)
 {
-	if (*s) {
-		grade_source_release(*s);
-		free(*s);
-		*s = NULL;
-	}
+	grade_source_free(*s);
+	*s = NULL;
 }
 
 static bool dirty(const char *rel)
